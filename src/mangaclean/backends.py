@@ -1,0 +1,39 @@
+"""The two pluggable stages of the pipeline: a text segmenter and an inpainter.
+
+A backend is any object with the method below; the built-in ones are created by name in
+``runtime.py`` (``load_segmenter`` / ``load_inpainter``).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Segmenter(Protocol):
+    """Finds text. ``name`` identifies it in logs and reports."""
+
+    name: str
+
+    def probability(self, page: np.ndarray) -> np.ndarray:
+        """Text probability per pixel.
+
+        page: ``(H, W)`` grayscale or ``(H, W, 3)`` RGB, uint8.
+        returns: ``(H, W)`` float32 in ``[0, 1]``; 1 = text.
+        """
+        ...
+
+
+class Inpainter(Protocol):
+    """Fills holes so that no seam is left."""
+
+    name: str
+
+    def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """Fill the hole pixels of ``image``.
+
+        image: ``(H, W)`` or ``(H, W, 3)`` uint8; hole: ``(H, W)`` bool, True = to fill.
+        returns: an array like ``image``. Only hole pixels may differ (the caller composites anyway).
+        """
+        ...
