@@ -18,14 +18,20 @@ from mangaclean.errors import MangacleanError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "clean": ("mangaclean.commands.clean", "remove the lettering from pages, folders or .cbz files"),
+    "clean": (
+        "mangaclean.commands.clean",
+        "remove the lettering from pages, folders or .cbz files",
+    ),
     "mask": ("mangaclean.commands.mask", "write text masks only (255 = text)"),
     "inpaint": ("mangaclean.commands.inpaint", "fill a given mask with an inpainter"),
     "eval": ("mangaclean.eval.commands", "score masks, boxes or inpainting on real pages"),
     "bench": ("mangaclean.eval.bench", "time the pipeline per stage (speed and memory)"),
     "synth": ("mangaclean.data.commands", "render synthetic manga pages with known text masks"),
     "masks-from-pairs": ("mangaclean.data.pairs_command", "derive text masks from raw/clean pairs"),
-    "train": ("mangaclean.train.commands", "train a segmenter or inpainter (needs the train extra)"),
+    "train": (
+        "mangaclean.train.commands",
+        "train a segmenter or inpainter (needs the train extra)",
+    ),
     "export": ("mangaclean.export.commands", "export a checkpoint to ONNX (needs the train extra)"),
 }
 
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet = getattr(args, "quiet", False)
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("PIL").setLevel(logging.WARNING)
     try:
         return int(args._run(args))
     except MangacleanError as exc:

@@ -10,6 +10,10 @@ class MangacleanError(Exception):
     """Base class of every error the library raises on purpose."""
 
 
+class UsageError(MangacleanError):
+    """The command line or call asks for something impossible (exit status 2)."""
+
+
 class ImageReadError(MangacleanError):
     """A file could not be decoded as an image (missing, empty, truncated, corrupt, not an image)."""
 

@@ -1,0 +1,38 @@
+"""``Cleaner``: the Python API in one object (models loaded once, pages cleaned many times)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from mangaclean.io import read_image
+from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
+from mangaclean.runtime import load_models
+
+
+class Cleaner:
+    """Load the models once, then ``clean`` arrays or files.
+
+    >>> from mangaclean import Cleaner
+    >>> result = Cleaner().clean("page.png")          # or an (H, W[, 3]) uint8 array
+    >>> result.page, result.mask                      # cleaned pixels, erased pixels
+    """
+
+    def __init__(self, segmenter: str = "auto", inpainter: str = "auto",
+                 options: CleanOptions = CleanOptions(), threads: int | None = None):  # fmt: skip
+        self.models = load_models(segmenter, inpainter, threads)
+        self.options = options
+
+    def clean(self, page: np.ndarray | str | os.PathLike) -> CleanResult:
+        pixels = page if isinstance(page, np.ndarray) else read_image(page).pixels
+        if (
+            pixels.dtype != np.uint8
+            or pixels.ndim not in (2, 3)
+            or pixels.ndim == 3
+            and pixels.shape[2] != 3
+        ):
+            raise ValueError(
+                f"expected an (H, W) or (H, W, 3) uint8 array, got {pixels.dtype} {pixels.shape}"
+            )
+        return clean_page(pixels, self.models, self.options)

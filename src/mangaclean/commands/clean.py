@@ -1,0 +1,55 @@
+"""``mangaclean clean INPUT... -o OUT_DIR``: remove the lettering from pages, folders and archives."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mangaclean.commands import common
+from mangaclean.commands.pages import Settings, run_pages
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="page files, folders (searched recursively) or .cbz/.zip archives",
+    )
+    common.add_io_arguments(parser)
+    common.add_model_arguments(parser)
+    parser.add_argument(
+        "--fill",
+        choices=("auto", "white", "inpaint"),
+        default="auto",
+        help="auto: flat colour in balloons, inpainting over art; white: paint every "
+        "text block white; inpaint: inpaint every block",
+    )
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("same", "png", "jpg", "webp"),
+        default="same",
+        help="output format (default: same as the input; GIF becomes PNG)",
+    )
+    parser.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    parser.add_argument(
+        "--save-mask",
+        action="store_true",
+        help="also write <name>_mask.png: the erased pixels (255)",
+    )
+    parser.add_argument("--save-compare", action="store_true",
+                        help="also write <name>_compare.png: before | mask | after")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    workers, threads = common.workers_and_threads(args)
+    roles = ("page",) + ("mask",) * args.save_mask + ("compare",) * args.save_compare
+    settings = Settings(
+        segmenter=args.segmenter, inpainter=args.inpainter, threads=threads,
+        options=common.options_from(args), roles=roles, fmt=args.fmt,
+        max_pixels=int(args.max_megapixels * 1e6), quality=args.quality,
+    )  # fmt: skip
+    return run_pages(args.inputs, args.output, settings, workers,
+                     args.skip_existing, args.overwrite, args.quiet)  # fmt: skip

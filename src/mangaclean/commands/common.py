@@ -1,0 +1,90 @@
+"""Arguments shared by the page commands (``clean``, ``mask``, ``inpaint``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mangaclean.batch import default_threads
+from mangaclean.errors import UsageError
+from mangaclean.io import DEFAULT_MAX_PIXELS
+from mangaclean.pipeline import CleanOptions
+
+
+def add_io_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT_DIR",
+        help="output folder (created if needed); folder inputs are mirrored in it",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="pages processed in parallel worker processes (default 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads per worker (default: cores / jobs)",
+    )
+    parser.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="skip pages whose output already exists (resume an interrupted batch)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="allow an output path to be an input file (replaces the original!)",
+    )
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="MP",
+        help="refuse images larger than this (decompression-bomb guard; default 100)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, errors only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")  # fmt: skip
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True) -> None:
+    parser.add_argument(
+        "--segmenter",
+        default="auto",
+        help="auto (shipped network, else classical), classical, ppocr, or an .onnx file",
+    )
+    if inpainter:
+        parser.add_argument(
+            "--inpainter",
+            default="auto",
+            help="auto (shipped network, else telea), telea, ns, white, or an .onnx file",
+        )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="text probability above which a pixel is text (default 0.5)",
+    )
+    parser.add_argument("--dilate", type=int, default=0, metavar="PX",
+                        help="px added to the removal margin around glyphs (negative shrinks it)")  # fmt: skip
+
+
+def options_from(args: argparse.Namespace) -> CleanOptions:
+    return CleanOptions(
+        threshold=args.threshold, dilate=args.dilate, fill=getattr(args, "fill", "auto")
+    )
+
+
+def workers_and_threads(args: argparse.Namespace) -> tuple[int, int]:
+    """``--jobs`` and ``--threads`` checked; threads default to cores / jobs (no oversubscription)."""
+    if args.jobs < 1 or (args.threads is not None and args.threads < 1):
+        raise UsageError("--jobs and --threads must be at least 1")
+    return args.jobs, args.threads or default_threads(args.jobs)

@@ -1,0 +1,88 @@
+"""One page in, one clean page out: the whole job in one readable function.
+
+read -> segment -> refine -> regions -> remove -> composite -> write; reading and writing are the
+caller's (``io.py``), so ``clean_page`` works on arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mangaclean import masks, regions, remove
+from mangaclean.backends import Inpainter, Segmenter
+from mangaclean.io import as_gray
+
+FILL_CHOICES = ("auto", "white", "inpaint")
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """threshold: text probability cut; dilate: px added to (or, negative, removed from) the
+    removal margin; fill: ``auto`` | ``white`` | ``inpaint`` (see ``remove.remove_text``)."""
+
+    threshold: float = 0.5
+    dilate: int = 0
+    fill: str = "auto"
+
+    def __post_init__(self):
+        if self.fill not in FILL_CHOICES:
+            raise ValueError(f"fill must be one of {FILL_CHOICES}, not {self.fill!r}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), not {self.threshold}")
+
+
+@dataclass(frozen=True)
+class Models:
+    """The two pluggable stages (see ``backends.py`` and ``runtime.load_models``)."""
+
+    segmenter: Segmenter
+    inpainter: Inpainter
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """page: cleaned ``(H, W)`` / ``(H, W, 3)`` uint8; mask: ``(H, W)`` bool, the pixels that were
+    erased; text_mask: ``(H, W)`` bool glyph pixels; regions: the text blocks; timings: seconds
+    per stage."""
+
+    page: np.ndarray
+    mask: np.ndarray
+    text_mask: np.ndarray
+    regions: list[regions.TextRegion]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def text_mask(
+    page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()
+) -> np.ndarray:
+    """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes."""
+    probability = models.segmenter.probability(page)
+    return masks.refine_text_mask(as_gray(page), probability, options.threshold)
+
+
+def clean_page(
+    page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()
+) -> CleanResult:
+    """Remove the lettering from one page ``(H, W)`` or ``(H, W, 3)`` uint8."""
+    timings: dict[str, float] = {}
+    gray = as_gray(page)
+    with _timed(timings, "segment"):
+        probability = models.segmenter.probability(page)
+    with _timed(timings, "refine"):
+        tight = masks.refine_text_mask(gray, probability, options.threshold)
+        blocks, removal = regions.find_regions(page, gray, tight, options.dilate)
+    with _timed(timings, "remove"):
+        edited = remove.remove_text(page, removal, blocks, models.inpainter, options.fill)
+        cleaned = remove.composite(page, edited, removal)
+    return CleanResult(cleaned, removal, tight, blocks, timings)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start

@@ -1,0 +1,111 @@
+"""Text blocks: glyph pixels grouped into a balloon's worth, each with its removal mask and the
+kind of background around it (flat paper or balloon -> fill; art or screentone -> inpaint)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from mangaclean import masks
+
+# A background is flat when this share of the ring around the block is within FLAT_TOLERANCE
+# grey levels of the ring's median colour.
+FLAT_SHARE = 0.92
+FLAT_TOLERANCE = 20
+RING_WIDTH = 3
+
+
+@dataclass(frozen=True)
+class TextRegion:
+    """One text block.
+
+    box: ``(x, y, w, h)`` of its removal pixels in page coordinates.
+    background: ``"flat"`` or ``"textured"``; fill: the flat colour (1 or 3 values) or None.
+    stroke: typical glyph stroke width in px; margin: removal margin in px (offset included).
+    dark_text: glyphs darker than their background (False: white text on dark).
+    """
+
+    box: tuple[int, int, int, int]
+    background: str
+    fill: tuple[int, ...] | None
+    stroke: float
+    margin: int
+    dark_text: bool
+
+
+def find_regions(
+    pixels: np.ndarray, gray: np.ndarray, tight: np.ndarray, offset: int = 0
+) -> tuple[list[TextRegion], np.ndarray]:
+    """Group the tight mask into blocks and build the page's removal mask.
+
+    pixels: ``(H, W)`` or ``(H, W, 3)`` uint8 page; gray: ``(H, W)`` uint8; tight: ``(H, W)`` bool.
+    offset: user margin offset in px (``--dilate``), may be negative.
+    returns: the regions and the removal mask ``(H, W)`` bool.
+    """
+    removal = np.zeros_like(tight)
+    grouped = []
+    for window, block in _blocks(tight):
+        rule = _block_rule(gray[window], block)
+        stroke = masks.stroke_width(block)
+        margin = masks.margin_for(stroke, offset)
+        removal[window] |= masks.removal_mask(gray[window], block, margin, rule)
+        grouped.append((window, stroke, margin, rule))
+    regions = []
+    for window, stroke, margin, rule in grouped:
+        own = removal[window]
+        if not own.any():
+            continue
+        fill = _flat_colour(pixels, removal, window)
+        ys, xs = np.nonzero(own)
+        box = (window[1].start + int(xs.min()), window[0].start + int(ys.min()),
+               int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1)  # fmt: skip
+        regions.append(TextRegion(box=box, background="flat" if fill else "textured", fill=fill,
+                                  stroke=stroke, margin=margin,
+                                  dark_text=rule.dark_text if rule else True))  # fmt: skip
+    return regions, removal
+
+
+def _blocks(tight: np.ndarray):
+    """Yield ``(window, block_mask)`` per group of glyphs; the window has room for the margins."""
+    height = _glyph_height(tight)
+    link = int(np.clip(0.6 * height, 3, 40))
+    groups = masks.grow(tight, link).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
+    pad = 8 + RING_WIDTH + 2
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        y0, x0 = max(y - pad, 0), max(x - pad, 0)
+        window = (
+            slice(y0, min(y + h + pad, tight.shape[0])),
+            slice(x0, min(x + w + pad, tight.shape[1])),
+        )
+        block = tight[window] & (labels[window] == index)
+        if block.any():
+            yield window, block
+
+
+def _glyph_height(tight: np.ndarray) -> float:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(tight.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return 0.0
+    return float(np.median(stats[1:, cv2.CC_STAT_HEIGHT]))
+
+
+def _block_rule(gray: np.ndarray, block: np.ndarray) -> masks.Binarisation | None:
+    return masks.binarise_block(gray, block, masks.grow(block, 4) & ~masks.grow(block, 1))
+
+
+def _flat_colour(pixels: np.ndarray, removal: np.ndarray, window) -> tuple[int, ...] | None:
+    """The block's background colour if the ring just outside its removal pixels is uniform."""
+    hole = removal[window]
+    ring = masks.grow(hole, RING_WIDTH) & ~hole
+    values = pixels[window][ring]
+    if values.shape[0] < 8:
+        return None
+    median = np.median(values.reshape(values.shape[0], -1), axis=0)
+    close = np.abs(values.reshape(values.shape[0], -1).astype(np.int16) - median).max(axis=1)
+    if float((close <= FLAT_TOLERANCE).mean()) < FLAT_SHARE:
+        return None
+    return tuple(int(round(v)) for v in median)

@@ -1,0 +1,161 @@
+"""Backends by name, and the ONNX Runtime wrappers that run the shipped networks without torch.
+
+Names: segmenters ``auto`` (the shipped network, else ``classical``), ``classical``, ``ppocr`` (the
+PP-OCR peer, eval extra), or a path to an ``.onnx`` file with its ``.json`` manifest; inpainters
+``auto`` (shipped network, else ``telea``), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from mangaclean.backends import Inpainter, Segmenter
+from mangaclean.errors import BackendUnavailableError, ModelError
+from mangaclean.inpainters import OpenCVInpainter, WhiteInpainter
+from mangaclean.io import as_gray, as_rgb
+from mangaclean.pipeline import Models
+from mangaclean.segmenters import ClassicalSegmenter
+
+log = logging.getLogger(__name__)
+
+SEGMENTER_NAMES = ("auto", "classical", "ppocr")
+INPAINTER_NAMES = ("auto", "telea", "ns", "white")
+
+
+def weights_dir() -> Path:
+    return Path(str(resources.files("mangaclean") / "weights"))
+
+
+def shipped_model(kind: str) -> Path | None:
+    """Path of the shipped default ``.onnx`` for ``kind`` (``segmenter``/``inpainter``), if any."""
+    defaults = weights_dir() / "defaults.json"
+    if not defaults.is_file():
+        return None
+    name = json.loads(defaults.read_text()).get(kind)
+    return weights_dir() / name if name else None
+
+
+def load_segmenter(name: str = "auto", threads: int | None = None) -> Segmenter:
+    if name == "auto":
+        shipped = shipped_model("segmenter")
+        return OnnxSegmenter(shipped, threads) if shipped else ClassicalSegmenter()
+    if name == "classical":
+        return ClassicalSegmenter()
+    if name == "ppocr":
+        try:
+            from mangaclean.eval.ppocr import PPOCRSegmenter
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                "the ppocr segmenter needs the eval extra: pip install 'mangaclean[eval]'"
+            ) from exc
+        return PPOCRSegmenter()
+    if name.endswith(".onnx"):
+        return OnnxSegmenter(Path(name), threads)
+    raise ModelError(
+        f"unknown segmenter {name!r}; choose one of {SEGMENTER_NAMES} or an .onnx file"
+    )
+
+
+def load_inpainter(name: str = "auto", threads: int | None = None) -> Inpainter:
+    if name == "auto":
+        shipped = shipped_model("inpainter")
+        return OnnxInpainter(shipped, threads) if shipped else OpenCVInpainter("telea")
+    if name in ("telea", "ns"):
+        return OpenCVInpainter(name)
+    if name == "white":
+        return WhiteInpainter()
+    if name.endswith(".onnx"):
+        return OnnxInpainter(Path(name), threads)
+    raise ModelError(
+        f"unknown inpainter {name!r}; choose one of {INPAINTER_NAMES} or an .onnx file"
+    )
+
+
+def load_models(
+    segmenter: str = "auto", inpainter: str = "auto", threads: int | None = None
+) -> Models:
+    return Models(load_segmenter(segmenter, threads), load_inpainter(inpainter, threads))
+
+
+def _session(path: Path, threads: int | None):
+    """An ONNX Runtime session for ``path`` and its manifest (``path`` with ``.json``)."""
+    import onnxruntime as ort
+
+    manifest_path = path.with_suffix(".json")
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise ModelError(f"{path}: cannot load model ({exc})") from exc
+    return session, manifest
+
+
+def _pad_to(array: np.ndarray, multiple: int, value: float) -> np.ndarray:
+    """Pad the last two axes of ``(..., H, W)`` up to multiples of ``multiple`` (bottom/right)."""
+    h, w = array.shape[-2:]
+    pad_h, pad_w = (-h) % multiple, (-w) % multiple
+    if not pad_h and not pad_w:
+        return array
+    widths = [(0, 0)] * (array.ndim - 2) + [(0, pad_h), (0, pad_w)]
+    return np.pad(array, widths, mode="constant", constant_values=value)
+
+
+class OnnxSegmenter:
+    """A shipped segmentation network. probability: ``(H, W)``/``(H, W, 3)`` uint8 -> ``(H, W)`` float32."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        self.session, self.manifest = _session(path, threads)
+        self.name = self.manifest.get("variant", path.stem)
+        spec = self.manifest.get("input", {})
+        self.channels = int(spec.get("channels", 1))
+        self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
+        self.multiple = int(spec.get("pad_multiple", 32))
+
+    def probability(self, page: np.ndarray) -> np.ndarray:
+        h, w = page.shape[:2]
+        image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
+        x = (image.astype(np.float32) / 255.0 - self.mean) / self.std
+        x = _pad_to(x, self.multiple, (1.0 - self.mean) / self.std)[None]  # pad with white paper
+        logits = self.session.run(None, {"image": x})[0][0, 0, :h, :w]
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+class OnnxInpainter:
+    """A shipped inpainting network: image ``(H, W)``/``(H, W, 3)`` uint8 + hole ``(H, W)`` bool."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        self.session, self.manifest = _session(path, threads)
+        self.name = self.manifest.get("variant", path.stem)
+        spec = self.manifest.get("input", {})
+        self.channels = int(spec.get("channels", 1))
+        self.multiple = int(spec.get("pad_multiple", 16))
+
+    def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        if self.channels == 1:
+            x = as_gray(image)[None]
+        else:
+            x = np.moveaxis(as_rgb(image), 2, 0)
+        x = _pad_to(x.astype(np.float32) / 255.0, self.multiple, 1.0)[None]
+        holes = _pad_to(hole.astype(np.float32), self.multiple, 0.0)[None, None]
+        out = self.session.run(None, {"image": x * (1.0 - holes), "hole": holes})[0][0, :, :h, :w]
+        out = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        if image.ndim == 2:
+            return out[0] if self.channels == 1 else as_gray(np.moveaxis(out, 0, 2))
+        return (
+            np.repeat(out[0][..., None], 3, axis=2)
+            if self.channels == 1
+            else np.moveaxis(out, 0, 2)
+        )
