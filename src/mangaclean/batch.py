@@ -11,7 +11,6 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,21 +56,23 @@ class Outcome:
     error: str | None = None
 
 
-def discover(inputs: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """Yield ``(path, relative_name)`` for every page or archive named by ``inputs``.
+def discover(inputs: list[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Every page or archive named by ``inputs`` as ``(path, relative_name)``, and error lines.
 
     Folders are walked recursively in natural order; their pages keep their path relative to the
-    folder. Unreadable inputs raise ``ImageReadError`` naming them.
+    folder. A missing input is reported, not fatal: the rest is still found.
     """
+    found, errors = [], []
     for item in inputs:
         if item.is_dir():
-            found = [p for p in item.rglob("*") if p.is_file() and _wanted(p)]
-            for path in sorted(found, key=lambda p: natural_key(str(p.relative_to(item)))):
-                yield path, path.relative_to(item)
-        elif item.exists():
-            yield item, Path(item.name)
+            paths = [p for p in item.rglob("*") if (p.is_file() or p.is_symlink()) and _wanted(p)]
+            for path in sorted(paths, key=lambda p: natural_key(str(p.relative_to(item)))):
+                found.append((path, path.relative_to(item)))
+        elif item.exists() or item.is_symlink():
+            found.append((item, Path(item.name)))
         else:
-            raise ImageReadError(f"{item}: no such file or folder")
+            errors.append(f"{item}: no such file or folder")
+    return found, errors
 
 
 def _wanted(path: Path) -> bool:

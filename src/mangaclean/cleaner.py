@@ -26,12 +26,7 @@ class Cleaner:
 
     def clean(self, page: np.ndarray | str | os.PathLike) -> CleanResult:
         pixels = page if isinstance(page, np.ndarray) else read_image(page).pixels
-        if (
-            pixels.dtype != np.uint8
-            or pixels.ndim not in (2, 3)
-            or pixels.ndim == 3
-            and pixels.shape[2] != 3
-        ):
+        if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3) or pixels.ndim == 3 and pixels.shape[2] != 3:
             raise ValueError(
                 f"expected an (H, W) or (H, W, 3) uint8 array, got {pixels.dtype} {pixels.shape}"
             )

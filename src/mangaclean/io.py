@@ -86,9 +86,7 @@ def decode_image(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -
     try:
         image = Image.open(_bytesio.BytesIO(data))
     except UnidentifiedImageError as exc:
-        raise ImageReadError(
-            f"{name}: not an image file, or a format mangaclean cannot read"
-        ) from exc
+        raise ImageReadError(f"{name}: not an image file, or a format mangaclean cannot read") from exc
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{name}: {exc}") from exc
     except OSError as exc:
@@ -146,10 +144,7 @@ def _page_from_pil(image: Image.Image, name: str) -> Page:
 
 def _palette_is_gray(rgb: Image.Image) -> bool:
     channels = np.asarray(rgb)[..., :3]
-    return bool(
-        (channels[..., 0] == channels[..., 1]).all()
-        and (channels[..., 1] == channels[..., 2]).all()
-    )
+    return bool((channels[..., 0] == channels[..., 1]).all() and (channels[..., 1] == channels[..., 2]).all())
 
 
 def _to_8bit(deep: np.ndarray) -> np.ndarray:

@@ -100,9 +100,7 @@ def margin_for(stroke: float, offset: int = 0) -> int:
     return int(np.clip(round(0.35 * stroke + 1.5), 2, 8)) + offset
 
 
-def removal_mask(
-    gray: np.ndarray, tight: np.ndarray, margin: int, rule: Binarisation | None
-) -> np.ndarray:
+def removal_mask(gray: np.ndarray, tight: np.ndarray, margin: int, rule: Binarisation | None) -> np.ndarray:
     """Pixels to erase for one block: glyphs grown by ``margin`` (shrunk if negative), minus
     ink that lies further than 1 px from any glyph (art next to the text, e.g. a balloon outline).
 

@@ -56,17 +56,13 @@ class CleanResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def text_mask(
-    page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()
-) -> np.ndarray:
+def text_mask(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> np.ndarray:
     """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes."""
     probability = models.segmenter.probability(page)
     return masks.refine_text_mask(as_gray(page), probability, options.threshold)
 
 
-def clean_page(
-    page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()
-) -> CleanResult:
+def clean_page(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> CleanResult:
     """Remove the lettering from one page ``(H, W)`` or ``(H, W, 3)`` uint8."""
     timings: dict[str, float] = {}
     gray = as_gray(page)

@@ -15,9 +15,7 @@ CONTEXT = 0.75
 MIN_CONTEXT = 32
 
 
-def fill_flat(
-    pixels: np.ndarray, removal: np.ndarray, region: TextRegion, colour: tuple[int, ...]
-) -> None:
+def fill_flat(pixels: np.ndarray, removal: np.ndarray, region: TextRegion, colour: tuple[int, ...]) -> None:
     """Paint the region's removal pixels with ``colour`` in place.
 
     pixels: ``(H, W)`` or ``(H, W, 3)`` uint8 (modified); removal: ``(H, W)`` bool.
@@ -29,9 +27,7 @@ def fill_flat(
     pixels[window][hole] = value if pixels.ndim == 3 else value[0]
 
 
-def inpaint_block(
-    pixels: np.ndarray, removal: np.ndarray, region: TextRegion, inpainter: Inpainter
-) -> None:
+def inpaint_block(pixels: np.ndarray, removal: np.ndarray, region: TextRegion, inpainter: Inpainter) -> None:
     """Inpaint the region's removal pixels in place, on a crop with context around the block."""
     x, y, w, h = region.box
     pad_x, pad_y = max(MIN_CONTEXT, int(CONTEXT * w)), max(MIN_CONTEXT, int(CONTEXT * h))
@@ -68,9 +64,7 @@ def remove_text(
     return out
 
 
-def inpaint_mask(
-    pixels: np.ndarray, hole: np.ndarray, inpainter: Inpainter, link: int = 12
-) -> np.ndarray:
+def inpaint_mask(pixels: np.ndarray, hole: np.ndarray, inpainter: Inpainter, link: int = 12) -> np.ndarray:
     """Inpaint every hole of a given mask, block by block on crops with context.
 
     pixels: ``(H, W)`` / ``(H, W, 3)`` uint8; hole: ``(H, W)`` bool; holes closer than ``link`` px
@@ -81,9 +75,7 @@ def inpaint_mask(
     count, _, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
     for x, y, w, h, _area in stats[1:count]:
         box = (int(x), int(y), int(w), int(h))
-        region = TextRegion(
-            box=box, background="textured", fill=None, stroke=0.0, margin=0, dark_text=True
-        )
+        region = TextRegion(box=box, background="textured", fill=None, stroke=0.0, margin=0, dark_text=True)
         inpaint_block(out, hole, region, inpainter)
     return composite(pixels, out, hole)
 

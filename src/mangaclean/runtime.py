@@ -57,9 +57,7 @@ def load_segmenter(name: str = "auto", threads: int | None = None) -> Segmenter:
         return PPOCRSegmenter()
     if name.endswith(".onnx"):
         return OnnxSegmenter(Path(name), threads)
-    raise ModelError(
-        f"unknown segmenter {name!r}; choose one of {SEGMENTER_NAMES} or an .onnx file"
-    )
+    raise ModelError(f"unknown segmenter {name!r}; choose one of {SEGMENTER_NAMES} or an .onnx file")
 
 
 def load_inpainter(name: str = "auto", threads: int | None = None) -> Inpainter:
@@ -72,14 +70,10 @@ def load_inpainter(name: str = "auto", threads: int | None = None) -> Inpainter:
         return WhiteInpainter()
     if name.endswith(".onnx"):
         return OnnxInpainter(Path(name), threads)
-    raise ModelError(
-        f"unknown inpainter {name!r}; choose one of {INPAINTER_NAMES} or an .onnx file"
-    )
+    raise ModelError(f"unknown inpainter {name!r}; choose one of {INPAINTER_NAMES} or an .onnx file")
 
 
-def load_models(
-    segmenter: str = "auto", inpainter: str = "auto", threads: int | None = None
-) -> Models:
+def load_models(segmenter: str = "auto", inpainter: str = "auto", threads: int | None = None) -> Models:
     return Models(load_segmenter(segmenter, threads), load_inpainter(inpainter, threads))
 
 
@@ -154,8 +148,4 @@ class OnnxInpainter:
         out = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
         if image.ndim == 2:
             return out[0] if self.channels == 1 else as_gray(np.moveaxis(out, 0, 2))
-        return (
-            np.repeat(out[0][..., None], 3, axis=2)
-            if self.channels == 1
-            else np.moveaxis(out, 0, 2)
-        )
+        return np.repeat(out[0][..., None], 3, axis=2) if self.channels == 1 else np.moveaxis(out, 0, 2)

@@ -50,9 +50,7 @@ def _glyphs_in_balloon(interior: np.ndarray) -> np.ndarray | None:
     interior: ``(h, w)`` bool, the bright component in its bounding box.
     """
     filled = _fill_holes(interior)
-    contours, _ = cv2.findContours(
-        filled.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
-    )
+    contours, _ = cv2.findContours(filled.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     hull_area = sum(cv2.contourArea(cv2.convexHull(c)) for c in contours)
     if hull_area <= 0 or filled.sum() / hull_area < MIN_SOLIDITY:
         return None

@@ -78,9 +78,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
 
 
 def options_from(args: argparse.Namespace) -> CleanOptions:
-    return CleanOptions(
-        threshold=args.threshold, dilate=args.dilate, fill=getattr(args, "fill", "auto")
-    )
+    return CleanOptions(threshold=args.threshold, dilate=args.dilate, fill=getattr(args, "fill", "auto"))
 
 
 def workers_and_threads(args: argparse.Namespace) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import sys
 from pathlib import Path
 
 from mangaclean import batch
@@ -12,13 +12,9 @@ from mangaclean.io import read_image, read_mask, write_image
 from mangaclean.remove import inpaint_mask
 from mangaclean.runtime import load_inpainter
 
-log = logging.getLogger(__name__)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "inputs", nargs="+", type=Path, metavar="IMAGE", help="page files or folders"
-    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE", help="page files or folders")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--mask", type=Path, help="mask for a single IMAGE (255 = fill)")
     source.add_argument(
@@ -57,14 +53,17 @@ def run(args: argparse.Namespace) -> int:
             write_image(target, page.with_pixels(inpaint_mask(page.pixels, hole, inpainter)))
         except MangacleanError as exc:
             failed.append(str(exc))
-            log.error("error: %s", exc)
-    log.info("%d done, %d failed", len(pairs) - len(failed), len(failed))
+            print(f"error: {exc}", file=sys.stderr)
+    if not args.quiet or failed:
+        print(f"{len(pairs) - len(failed)} done, {len(failed)} failed", file=sys.stderr)
     return 1 if failed else 0
 
 
 def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     """``(page, mask, output)`` for every input page."""
-    found = list(batch.discover(args.inputs))
+    found, missing = batch.discover(args.inputs)
+    if missing:
+        raise UsageError("; ".join(missing))
     if args.mask is not None:
         if len(found) != 1:
             raise UsageError("--mask goes with exactly one IMAGE; use --masks DIR for several")

@@ -129,12 +129,11 @@ def run_pages(
     if (
         settings.fmt != "same"
         and format_for(f"x.{settings.fmt}") in LOSSY_FORMATS
-        or any(
-            format_for(job.outputs[primary]) in LOSSY_FORMATS for job in loose if primary == "page"
-        )
+        or any(format_for(job.outputs[primary]) in LOSSY_FORMATS for job in loose if primary == "page")
     ):
-        log.info("note: JPEG/WebP outputs are re-encoded at quality %d (lossy); "
-                 "--format png keeps them lossless", settings.quality)  # fmt: skip
+        if not quiet:
+            _echo(f"note: JPEG/WebP outputs are re-encoded at quality {settings.quality} (lossy); "
+                  "--format png keeps them lossless")  # fmt: skip
     start = time.perf_counter()
     bar = _progress(total, quiet)
     with batch.worker_pool(workers, init_worker, (settings,)) as pool_map:
@@ -145,13 +144,15 @@ def run_pages(
             _run_archive(job, pool_map, out_dir, settings, tally)
             bar.update(1)
     bar.close()
-    _summary(tally, time.perf_counter() - start)
+    _summary(tally, time.perf_counter() - start, quiet)
     return 1 if tally.failed else 0
 
 
 def _plan(inputs, out_dir, settings, primary, skip_existing, overwrite):
     tally = Tally()
-    sources = [(path, rel) for path, rel in batch.discover(inputs)]
+    sources, missing = batch.discover(inputs)
+    for message in missing:
+        _fail(tally, message)
     input_paths = {path.resolve() for path, _ in sources}
     loose, archives = [], []
     for path, rel in sources:
@@ -163,10 +164,7 @@ def _plan(inputs, out_dir, settings, primary, skip_existing, overwrite):
             else:
                 archives.append(ArchiveJob(str(path), path, target))
             continue
-        outputs = {
-            role: str(out_dir / batch.output_name(rel, settings.fmt, role))
-            for role in settings.roles
-        }
+        outputs = {role: str(out_dir / batch.output_name(rel, settings.fmt, role)) for role in settings.roles}
         for output in outputs.values():
             batch.check_not_input(Path(output), input_paths, overwrite)
         if skip_existing and Path(outputs[primary]).exists():
@@ -195,9 +193,7 @@ def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, settings: Setting
         )
 
 
-def _run_archive(
-    job: ArchiveJob, pool_map, out_dir: Path, settings: Settings, tally: Tally
-) -> None:
+def _run_archive(job: ArchiveJob, pool_map, out_dir: Path, settings: Settings, tally: Tally) -> None:
     """Clean every image member of an archive and rebuild it atomically as ``job.target``."""
     try:
         members, archive = batch.archive_members(job)
@@ -227,9 +223,7 @@ def _run_archive(
         rebuilt = []
         for member, index in entries:
             if index is None:
-                rebuilt.append(
-                    (member.filename, archive.read(member) if not member.is_dir() else b"")
-                )
+                rebuilt.append((member.filename, archive.read(member) if not member.is_dir() else b""))
                 continue
             outcome, page_job = outcomes[index], page_jobs[index]
             if outcome.error:
@@ -268,9 +262,10 @@ def _progress(total: int, quiet: bool):
                 dynamic_ncols=True)  # fmt: skip
 
 
-def _summary(tally: Tally, seconds: float) -> None:
+def _summary(tally: Tally, seconds: float, quiet: bool) -> None:
     rate = tally.done / seconds if seconds > 0 else 0.0
-    log.info("%d done, %d skipped, %d failed in %.1f s (%.2f pages/s)",
-             tally.done, tally.skipped, len(tally.failed), seconds, rate)  # fmt: skip
+    if not quiet or tally.failed:
+        _echo(f"{tally.done} done, {tally.skipped} skipped, {len(tally.failed)} failed "
+              f"in {seconds:.1f} s ({rate:.2f} pages/s)")  # fmt: skip
     if tally.failed:
-        log.warning("failed:\n  %s", "\n  ".join(tally.failed))
+        _echo("failed:\n  " + "\n  ".join(tally.failed))

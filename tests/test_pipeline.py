@@ -1,0 +1,112 @@
+"""The pipeline: only mask pixels change, text is found and removed, options behave."""
+
+import numpy as np
+import pytest
+from pages import colour_page, manga_page
+
+from mangaclean import Cleaner, CleanOptions, clean_page, text_mask
+from mangaclean.masks import refine_text_mask
+from mangaclean.runtime import load_models
+
+
+@pytest.fixture(scope="module")
+def models():
+    return load_models("classical", "telea")
+
+
+def _check_untouched(page, result):
+    outside = ~result.mask
+    assert result.page.dtype == np.uint8 and result.page.shape == page.shape
+    assert np.array_equal(result.page[outside], page[outside])
+
+
+@pytest.mark.parametrize("fill", ["auto", "white", "inpaint"])
+def test_outside_mask_byte_identical_gray(models, fill):
+    page, _ = manga_page(3)
+    result = clean_page(page, models, CleanOptions(fill=fill))
+    assert result.mask.any()
+    _check_untouched(page, result)
+
+
+def test_outside_mask_byte_identical_colour(models):
+    page, _ = colour_page(4)
+    result = clean_page(page, models, CleanOptions(fill="inpaint"))
+    assert result.page.ndim == 3 and result.mask.any()
+    _check_untouched(page, result)
+
+
+def test_balloon_text_removed_to_paper(models):
+    page, truth = manga_page(5)
+    result = clean_page(page, models)
+    found = result.text_mask & truth
+    assert found.sum() > 0.6 * truth.sum()
+    flat = [r for r in result.regions if r.background == "flat"]
+    assert flat and all(r.fill == (255,) for r in flat)
+    # every erased balloon pixel is pure paper white: no grey ghost
+    filled = [result.page[r.box[1] : r.box[1] + r.box[3], r.box[0] : r.box[0] + r.box[2]] for r in flat]
+    masks_ = [result.mask[r.box[1] : r.box[1] + r.box[3], r.box[0] : r.box[0] + r.box[2]] for r in flat]
+    assert all((f[m] == 255).all() for f, m in zip(filled, masks_, strict=True))
+
+
+def test_removal_margin_covers_anti_aliased_edges(models):
+    page, truth = manga_page(6)
+    result = clean_page(page, models)
+    assert (result.mask | ~result.text_mask).all()  # glyphs are inside the removal mask
+    assert result.mask.sum() > result.text_mask.sum()
+
+
+def test_dilate_offset_grows_and_shrinks(models):
+    page, _ = manga_page(7)
+    sizes = [clean_page(page, models, CleanOptions(dilate=d)).mask.sum() for d in (-1, 0, 2)]
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_empty_page_is_unchanged(models):
+    page = np.full((120, 90), 255, np.uint8)
+    result = clean_page(page, models)
+    assert not result.mask.any() and np.array_equal(result.page, page)
+
+
+def test_refine_snaps_a_loose_prediction_to_glyph_pixels():
+    page = np.full((60, 60), 250, np.uint8)
+    page[20:40, 28:31] = 10  # a vertical stroke
+    loose = np.zeros((60, 60), np.float32)
+    loose[16:44, 22:37] = 1.0  # a blob several px wider than the stroke
+    tight = refine_text_mask(page, loose)
+    assert tight[20:40, 28:31].all()
+    assert tight.sum() == 20 * 3
+
+
+def test_refine_handles_white_text_on_black():
+    page = np.full((60, 60), 15, np.uint8)
+    page[20:40, 28:31] = 245
+    loose = np.zeros((60, 60), np.float32)
+    loose[18:42, 25:34] = 1.0
+    assert refine_text_mask(page, loose).sum() == 20 * 3
+
+
+def test_text_mask_matches_mask_command_contract(models):
+    page, truth = manga_page(8)
+    mask = text_mask(page, models)
+    assert mask.dtype == bool and mask.shape == page.shape
+
+
+def test_cleaner_api_accepts_paths_and_arrays(tmp_path):
+    from PIL import Image
+
+    page, _ = manga_page(9)
+    Image.fromarray(page).save(tmp_path / "p.png")
+    cleaner = Cleaner(segmenter="classical", inpainter="telea")
+    from_path, from_array = cleaner.clean(tmp_path / "p.png"), cleaner.clean(page)
+    assert np.array_equal(from_path.page, from_array.page)
+    with pytest.raises(ValueError):
+        cleaner.clean(page.astype(np.float32))
+
+
+def test_import_does_not_need_torch():
+    import subprocess
+    import sys
+
+    code = "import mangaclean, mangaclean.cli, mangaclean.runtime, sys; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
