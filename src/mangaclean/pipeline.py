@@ -22,7 +22,7 @@ FILL_CHOICES = ("auto", "white", "inpaint")
 @dataclass(frozen=True)
 class CleanOptions:
     """threshold: text probability cut; dilate: px added to (or, negative, removed from) the
-    removal margin; fill: ``auto`` | ``white`` | ``inpaint`` (see ``remove.remove_text``)."""
+    removal margin; fill: ``auto`` | ``white`` | ``inpaint`` (see ``remove.fill_flat_blocks``)."""
 
     threshold: float = 0.5
     dilate: int = 0
@@ -71,9 +71,12 @@ def clean_page(page: np.ndarray, models: Models, options: CleanOptions = CleanOp
     with _timed(timings, "refine"):
         tight = masks.refine_text_mask(gray, probability, options.threshold)
         blocks, removal = regions.find_regions(page, gray, tight, options.dilate)
-    with _timed(timings, "remove"):
-        edited = remove.remove_text(page, removal, blocks, models.inpainter, options.fill)
-        cleaned = remove.composite(page, edited, removal)
+    edited = page.copy()
+    with _timed(timings, "fill"):
+        textured = remove.fill_flat_blocks(edited, removal, blocks, options.fill)
+    with _timed(timings, "inpaint"):
+        remove.inpaint_blocks(edited, removal, textured, models.inpainter)
+    cleaned = remove.composite(page, edited, removal)
     return CleanResult(cleaned, removal, tight, blocks, timings)
 
 

@@ -40,28 +40,29 @@ def inpaint_block(pixels: np.ndarray, removal: np.ndarray, region: TextRegion, i
     crop[own] = filled[own]
 
 
-def remove_text(
-    pixels: np.ndarray,
-    removal: np.ndarray,
-    regions: list[TextRegion],
-    inpainter: Inpainter,
-    fill: str = "auto",
-) -> np.ndarray:
-    """Return a copy of ``pixels`` with every region erased.
+def fill_flat_blocks(pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion],
+                     fill: str = "auto") -> list[TextRegion]:  # fmt: skip
+    """Paint the blocks that get a flat colour, in place; return the blocks left to inpaint.
 
-    fill: ``auto`` (flat colour where the background is flat, inpaint elsewhere), ``white``
-    (every block painted white) or ``inpaint`` (every block inpainted).
+    fill: ``auto`` (flat colour where the background is flat), ``white`` (every block painted
+    white) or ``inpaint`` (none painted).
     """
-    out = pixels.copy()
-    white = (255, 255, 255)
+    rest = []
     for region in regions:
         if fill == "white":
-            fill_flat(out, removal, region, white)
+            fill_flat(pixels, removal, region, (255, 255, 255))
         elif fill == "auto" and region.fill is not None:
-            fill_flat(out, removal, region, region.fill)
+            fill_flat(pixels, removal, region, region.fill)
         else:
-            inpaint_block(out, removal, region, inpainter)
-    return out
+            rest.append(region)
+    return rest
+
+
+def inpaint_blocks(pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion],
+                   inpainter: Inpainter) -> None:  # fmt: skip
+    """Inpaint each block in place, on a crop with context around it."""
+    for region in regions:
+        inpaint_block(pixels, removal, region, inpainter)
 
 
 def inpaint_mask(pixels: np.ndarray, hole: np.ndarray, inpainter: Inpainter, link: int = 12) -> np.ndarray:

@@ -1,0 +1,39 @@
+"""Training checkpoints: everything needed to resume exactly, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from mangaclean.train.config import TrainConfig
+
+
+def save_training_state(path: Path, model, optimizer, step: int, config: TrainConfig, best: dict) -> None:
+    """Model, optimiser, step, RNG state, config and best-so-far, via a temporary file + rename."""
+    state = {
+        "model": _unwrap(model).state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "step": step,
+        "config": config.to_dict(),
+        "best": best,
+        "torch_rng": torch.get_rng_state(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_training_state(path: Path, model, optimizer) -> tuple[int, dict]:
+    """Restore a run saved by ``save_training_state``; returns ``(step, best)``."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    _unwrap(model).load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    return int(state["step"]), dict(state["best"])
+
+
+def _unwrap(model):
+    return model.module if hasattr(model, "module") else model

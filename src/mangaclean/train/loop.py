@@ -1,0 +1,185 @@
+"""The training loop: plain PyTorch, one function per concern.
+
+Samples are a pure function of their global index (synthetic pages are rendered from
+``(seed, index)``), so resuming at step ``s`` just starts the index stream at ``s * batch``:
+together with the saved model, optimiser and RNG state, a resumed run continues exactly.
+Runs on CPU or ``--device cuda``; under ``torchrun`` each rank takes every ``world``-th sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from mangaclean.train import checkpoints, losses, schedule
+from mangaclean.train.config import TrainConfig
+from mangaclean.train.validate import SegmentationScore, psnr
+
+log = logging.getLogger(__name__)
+
+
+class IndexStream(Sampler):
+    """Global sample indices ``start, start+1, ...`` up to ``stop``, this rank's share only."""
+
+    def __init__(self, start: int, stop: int, rank: int = 0, world: int = 1):
+        self.start, self.stop, self.rank, self.world = start, stop, rank, world
+
+    def __iter__(self):
+        return iter(range(self.start + self.rank, self.stop, self.world))
+
+    def __len__(self):
+        return max(0, (self.stop - self.start - self.rank + self.world - 1) // self.world)
+
+
+def train(config: TrainConfig, resume: bool = True) -> dict:
+    """Train until ``config.steps``; returns the best validation metrics. Resumes from
+    ``out_dir/last.pt`` when it exists and ``resume`` is set."""
+    from mangaclean.train.data import training_dataset, validation_batches
+    from mangaclean.train.models import build_for_training, export_best
+
+    rank, world = _distributed_setup(config)
+    device = torch.device(config.device if config.device != "cuda" else f"cuda:{_local_rank()}")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    out = Path(config.out_dir)
+    model = build_for_training(config).to(device)
+    optimizer = schedule.make_optimizer(model, config)
+    step, best = 0, {}
+    if resume and (out / "last.pt").is_file():
+        step, best = checkpoints.load_training_state(out / "last.pt", model, optimizer)
+        log.info("resumed %s at step %d", out / "last.pt", step)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    stream = IndexStream(
+        step * config.batch_size * world, config.steps * config.batch_size * world, rank, world
+    )
+    loader = DataLoader(
+        training_dataset(config), batch_size=config.batch_size, sampler=stream,
+        num_workers=config.workers, persistent_workers=config.workers > 0, drop_last=True,
+    )  # fmt: skip
+    validation = validation_batches(config) if rank == 0 else []
+    started, seen = time.perf_counter(), 0
+    for batch in loader:
+        _set_encoder_frozen(model, step < config.freeze_encoder_steps)
+        schedule.set_lr(optimizer, schedule.lr_at(step, config))
+        loss, parts = _train_step(model, optimizer, batch, config, device)
+        step, seen = step + 1, seen + config.batch_size
+        if rank != 0:
+            continue
+        if step % config.log_every == 0:
+            rate = seen / (time.perf_counter() - started)
+            _log_row(out, {"step": step, "lr": optimizer.param_groups[0]["lr"], "loss": loss,
+                           "samples_per_s": rate, **parts})  # fmt: skip
+        if step % config.val_every == 0 or step == config.steps:
+            metrics = evaluate(model, validation, config, device)
+            _log_row(out, {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
+            key = "f1" if config.task == "seg" else "psnr"
+            if metrics[key] > best.get(key, float("-inf")):
+                best = {**metrics, "step": step}
+                export_best(model, config, best, out)
+        if step % config.checkpoint_every == 0 or step == config.steps:
+            checkpoints.save_training_state(out / "last.pt", model, optimizer, step, config, best)
+    if rank == 0:
+        from mangaclean.train.plot import plot_run
+
+        plot_run(out)
+    return best
+
+
+def _train_step(model, optimizer, batch, config: TrainConfig, device) -> tuple[float, dict]:
+    model.train()
+    with _autocast(config, device):
+        loss, parts = _loss(model, batch, config, device)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    optimizer.step()
+    return float(loss.detach()), parts
+
+
+def _loss(model, batch, config: TrainConfig, device) -> tuple[torch.Tensor, dict]:
+    if config.task == "seg":
+        logits = model(batch["input"].to(device)).float()
+        target = batch["mask"].to(device)
+        loss = losses.segmentation_loss(logits, target, config.loss, config.pos_weight, config.focal_gamma)
+        return loss, {}
+    hole, clean = batch["hole"].to(device), batch["clean"].to(device)
+    output = model(clean * (1.0 - hole), hole).float()
+    weights = {"hole": config.w_hole, "valid": config.w_valid, "tv": config.w_tv,
+               "grad": config.w_grad, "freq": config.w_freq}  # fmt: skip
+    return losses.inpainting_loss(output, clean, hole, weights)
+
+
+@torch.no_grad()
+def evaluate(model, batches, config: TrainConfig, device) -> dict[str, float]:
+    """Metrics on the fixed synthetic validation batches."""
+    model.eval()
+    if config.task == "seg":
+        score = SegmentationScore()
+        for batch in batches:
+            with _autocast(config, device):
+                logits = model(batch["input"].to(device))
+            score.add(torch.sigmoid(logits.float()), batch["mask"])
+        return score.result()
+    values = []
+    for batch in batches:
+        hole, clean = batch["hole"].to(device), batch["clean"].to(device)
+        with _autocast(config, device):
+            output = model(clean * (1.0 - hole), hole).float().clamp(0, 1)
+        values.append(psnr(output, clean, hole))
+    return {"psnr": sum(values) / max(len(values), 1)}
+
+
+def _autocast(config: TrainConfig, device):
+    if not config.bf16:
+        return nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+def _set_encoder_frozen(model, frozen: bool) -> None:
+    encoder = getattr(getattr(model, "module", model), "encoder", None)
+    if encoder is not None:
+        for parameter in encoder.parameters():
+            parameter.requires_grad_(not frozen)
+
+
+def _log_row(out: Path, row: dict, name: str = "log.csv") -> None:
+    path = out / name
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow({k: f"{v:.6g}" if isinstance(v, float) else v for k, v in row.items()})
+    log.info("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+
+
+def _local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", 0))
+
+
+def _distributed_setup(config: TrainConfig) -> tuple[int, int]:
+    """Initialise torch.distributed when launched by torchrun; returns ``(rank, world)``."""
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if config.device == "cuda" else "gloo")
+    if config.device == "cuda":
+        torch.cuda.set_device(_local_rank())
+    return dist.get_rank(), world
