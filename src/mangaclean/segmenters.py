@@ -11,14 +11,18 @@ import numpy as np
 
 from mangaclean.io import as_gray
 
-# Balloon interiors: bright components with this share of the page area and this solidity.
+# Balloon interiors: paper-white components with this share of the page area and this solidity.
+PAPER = 200
 MIN_BALLOON_SHARE = 2e-4
 MAX_BALLOON_SHARE = 0.2
-MIN_SOLIDITY = 0.6
-# Glyphs: dark holes inside a balloon, no taller than this share of the balloon, and together
-# covering this range of the balloon's filled area.
+MIN_SOLIDITY = 0.8
+# Glyphs: dark holes inside a balloon, at most this share of the balloon's size and of the page
+# height, at least MIN_GLYPHS of them, together covering this range of the balloon's filled area.
 MAX_GLYPH_SHARE = 0.5
-INK_SHARE = (0.01, 0.5)
+MAX_GLYPH_PAGE_SHARE = 0.06
+MIN_GLYPH_PX = 4
+MIN_GLYPHS = 3
+INK_SHARE = (0.02, 0.45)
 
 
 class ClassicalSegmenter:
@@ -28,8 +32,7 @@ class ClassicalSegmenter:
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         gray = as_gray(page)
-        level, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        bright = (gray > max(level, 128)).astype(np.uint8)
+        bright = (gray > PAPER).astype(np.uint8)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
         text = np.zeros(gray.shape, dtype=bool)
         page_area = gray.size
@@ -38,16 +41,16 @@ class ClassicalSegmenter:
             if not MIN_BALLOON_SHARE * page_area <= area <= MAX_BALLOON_SHARE * page_area:
                 continue
             window = (slice(y, y + h), slice(x, x + w))
-            glyphs = _glyphs_in_balloon(labels[window] == index)
+            glyphs = _glyphs_in_balloon(labels[window] == index, MAX_GLYPH_PAGE_SHARE * gray.shape[0])
             if glyphs is not None:
                 text[window] |= glyphs
         return text.astype(np.float32)
 
 
-def _glyphs_in_balloon(interior: np.ndarray) -> np.ndarray | None:
+def _glyphs_in_balloon(interior: np.ndarray, max_glyph: float) -> np.ndarray | None:
     """Dark holes of one bright component that look like lettering, or None if it is not a balloon.
 
-    interior: ``(h, w)`` bool, the bright component in its bounding box.
+    interior: ``(h, w)`` bool, the bright component in its bounding box; max_glyph: px.
     """
     filled = _fill_holes(interior)
     contours, _ = cv2.findContours(filled.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -60,10 +63,12 @@ def _glyphs_in_balloon(interior: np.ndarray) -> np.ndarray | None:
     keep = np.zeros(count, dtype=bool)
     for index in range(1, count):
         gh, gw = stats[index, cv2.CC_STAT_HEIGHT], stats[index, cv2.CC_STAT_WIDTH]
-        keep[index] = gh <= MAX_GLYPH_SHARE * h and gw <= MAX_GLYPH_SHARE * w
+        limit = min(MAX_GLYPH_SHARE * h, MAX_GLYPH_SHARE * w, max_glyph)
+        keep[index] = gh <= limit and gw <= limit
+    big = keep & (np.maximum(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]) >= MIN_GLYPH_PX)
     glyphs = keep[labels]
     share = glyphs.sum() / max(int(filled.sum()), 1)
-    if keep.sum() < 2 or not INK_SHARE[0] <= share <= INK_SHARE[1]:
+    if big.sum() < MIN_GLYPHS or not INK_SHARE[0] <= share <= INK_SHARE[1]:
         return None
     return glyphs
 
