@@ -1,0 +1,136 @@
+"""Tables and JSON files for the evaluation commands (the commands print what these return)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+from mangaclean.io import write_bytes_atomic
+
+MASK_HEADER = (
+    "segmenter",
+    "pages",
+    "P",
+    "P excl. possible SFX",
+    "R",
+    "F1",
+    "IoU",
+    "tolerant F1",
+    "page F1 median",
+    "possible SFX px",
+    "pages/s",
+)
+BOX_HEADER = (
+    "segmenter",
+    "pages",
+    "boxes",
+    "box recall",
+    "mean glyph coverage",
+    "mask in boxes (+8 px)",
+    "pages/s",
+)
+INPAINT_HEADER = (
+    "inpainter",
+    "background",
+    "holes",
+    "PSNR hole (dB, pooled)",
+    "SSIM hole",
+    "SSIM band 4 px",
+    "ms/hole mean",
+    "ms/hole median",
+)
+
+
+def machine() -> str:
+    """CPU model name and core count, for the record."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def markdown(title: str, header: tuple[str, ...], rows: list[list[str]], notes: list[str]) -> str:
+    """A titled Markdown table, then one line per note."""
+    lines = [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += [f"note: {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def write_json(path: Path, payload: dict, command: str) -> None:
+    record = {"command": command, "machine": machine(), "date": datetime.date.today().isoformat(), **payload}
+    write_bytes_atomic(path, (json.dumps(record, indent=2, default=float) + "\n").encode())
+
+
+def _f(value: float, digits: int = 3) -> str:
+    return "n/a" if value != value else f"{value:.{digits}f}"  # NaN check
+
+
+def mask_rows(results) -> tuple[tuple[str, ...], list[list[str]]]:
+    rows = []
+    for r in results:
+        c = r.counts
+        rows.append(
+            [
+                r.name,
+                str(r.pages),
+                _f(c.precision),
+                _f(c.precision_without_sfx),
+                _f(c.recall),
+                _f(c.f1),
+                _f(c.iou),
+                _f(c.tolerant_f1),
+                _f(r.median_page_f1),
+                f"{100 * r.sfx_share:.1f}%",
+                _f(r.pages_per_second, 2),
+            ]
+        )
+    return MASK_HEADER, rows
+
+
+def box_rows(results) -> tuple[tuple[str, ...], list[list[str]]]:
+    rows = []
+    for r in results:
+        d = r.as_dict()
+        rows.append(
+            [
+                r.name,
+                str(r.pages),
+                str(r.boxes),
+                _f(r.recall),
+                _f(d["mean_coverage"]),
+                _f(r.inside_share),
+                _f(d["pages_per_second"], 2),
+            ]
+        )
+    return BOX_HEADER, rows
+
+
+def inpaint_rows(report, labels: list[str]) -> tuple[tuple[str, ...], list[list[str]]]:
+    rows = []
+    for kind in ("textured", "plain"):
+        for label in labels:
+            s = report.summary(label, kind)
+            if not s["holes"]:
+                continue
+            rows.append(
+                [
+                    label,
+                    kind,
+                    str(s["holes"]),
+                    _f(s["psnr"], 2),
+                    _f(s["ssim"]),
+                    _f(s["band_ssim"]),
+                    _f(s["ms_mean"], 1),
+                    _f(s["ms_median"], 1),
+                ]
+            )
+    return INPAINT_HEADER, rows
