@@ -1,0 +1,131 @@
+"""``mangaclean export``: a checkpoint (or a fresh variant) to ONNX + manifest, optionally int8.
+
+Examples::
+
+    mangaclean export runs/seg/best.safetensors --out weights/
+    mangaclean export runs/seg/best.safetensors --out weights/ --int8 --calibration pages/
+    mangaclean export --variant seg_mnv2_light --out /tmp/x    # random weights: for benchmarks
+    mangaclean export --list
+
+torch is imported only inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from mangaclean.errors import ImageReadError, ModelError
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", nargs="?", type=Path, help="a .safetensors checkpoint")
+    parser.add_argument("--variant", help="export a freshly initialised variant instead")
+    parser.add_argument("--list", action="store_true", help="list the variant names and exit")
+    parser.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
+    parser.add_argument("--name", help="file name stem (default: the variant name)")
+    parser.add_argument("--opset", type=int, default=18, help="ONNX opset (>= 17; default 18)")
+    parser.add_argument(
+        "--exporter",
+        choices=("dynamo", "torchscript"),
+        default="dynamo",
+        help="torch.onnx exporter (default dynamo; torchscript is ~20x faster to run)",
+    )
+    parser.add_argument("--no-check", action="store_true", help="skip the ONNX-vs-eager check")
+    parser.add_argument("--int8", action="store_true", help="also write a static int8 model")
+    parser.add_argument(
+        "--calibration",
+        nargs="+",
+        type=Path,
+        default=[],
+        help="pages or folders of pages to calibrate int8 on (not evaluation pages)",
+    )
+    parser.add_argument("--calibration-size", type=int, default=512, help="crop side (px)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the calibration crops")
+
+
+def calibration_pages(paths: list[Path]) -> list[np.ndarray]:
+    """Decode the images under ``paths`` as ``(H, W)`` or ``(H, W, 3)`` uint8 RGB arrays."""
+    from PIL import Image
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(path)
+    pages = []
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                mode = "L" if image.mode in ("1", "L", "I;16", "I", "LA") else "RGB"
+                pages.append(np.asarray(image.convert(mode)))
+        except (OSError, ValueError) as exc:
+            raise ImageReadError(f"{file}: cannot read calibration image ({exc})") from exc
+    return pages
+
+
+def _load_model(args: argparse.Namespace):
+    from mangaclean.export.checkpoint import load_checkpoint
+    from mangaclean.models.registry import build_model
+
+    if args.checkpoint is not None:
+        model, _ = load_checkpoint(args.checkpoint)
+        return model
+    if not args.variant:
+        raise ModelError("give a checkpoint (.safetensors) or --variant NAME (see --list)")
+    try:
+        model = build_model(args.variant)
+    except KeyError as exc:
+        raise ModelError(str(exc.args[0])) from exc
+    log.warning("exporting %s with random weights (no checkpoint given)", args.variant)
+    return model
+
+
+def run(args: argparse.Namespace) -> int:
+    from mangaclean.models.registry import list_variants
+
+    if args.list:
+        for kind in ("segmenter", "inpainter"):
+            print(f"{kind}s: " + ", ".join(list_variants(kind)))
+        return 0
+    if args.opset < 17:
+        raise ModelError(f"--opset {args.opset}: use 17 or later")
+    if args.int8 and not args.calibration:
+        raise ModelError("--int8 needs --calibration PAGES (images or folders of images)")
+    from mangaclean.export.onnx import check_parity, export_with_manifest
+
+    model = _load_model(args)
+    stem = args.name or model.variant
+    onnx_path = args.out / f"{stem}.onnx"
+    manifest = export_with_manifest(model, onnx_path, opset=args.opset, dynamo=args.exporter == "dynamo")
+    print(f"wrote {onnx_path} and {manifest}")
+    if not args.no_check:
+        worst = check_parity(model, onnx_path, sizes=((3, 5), (2, 2)))
+        print(f"ONNX Runtime matches eager PyTorch (max |diff| {worst:.1e})")
+    if args.int8:
+        _write_int8(args, model, onnx_path)
+    return 0
+
+
+def _write_int8(args: argparse.Namespace, model, onnx_path: Path) -> None:
+    from mangaclean.export.manifest import read_manifest
+    from mangaclean.export.quantize import inpainter_feeds, quantize_with_manifest, segmenter_feeds
+
+    pages = calibration_pages(args.calibration)
+    if not pages:
+        raise ModelError(f"no images found in {[str(p) for p in args.calibration]}")
+    spec = read_manifest(onnx_path)["input"]
+    rng = np.random.default_rng(args.seed)
+    make = segmenter_feeds if model.kind == "segmenter" else inpainter_feeds
+    feeds = make(pages, spec, rng, size=args.calibration_size)
+    int8_path = onnx_path.with_name(onnx_path.stem + ".int8.onnx")
+    manifest = quantize_with_manifest(onnx_path, int8_path, feeds)
+    print(f"wrote {int8_path} and {manifest} (calibrated on {len(pages)} pages)")

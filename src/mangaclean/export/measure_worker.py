@@ -1,0 +1,137 @@
+"""One timing job of ``mangaclean.export.measure``, run in a fresh process so that its peak
+memory (``ru_maxrss``) belongs to that job alone.
+
+``python -m mangaclean.export.measure_worker '<job json>'`` prints one JSON line:
+``{"median_s", "min_s", "runs", "rss_before_mb", "peak_rss_mb", "peak_delta_mb"}``.
+
+Job fields: ``backend`` ("eager" | "ort"), ``size`` [H, W], ``threads``, ``batch`` (1), and
+- eager: ``kind`` + ``config`` (a model; or ``kind: "encoder"`` with a MobileNetV2 config),
+  ``mode`` ("infer" | "train": forward + backward + zeroing the gradients);
+- ort: ``onnx`` (a file path) and ``kind``.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+FAST_RUN_S = 0.3  # below this, take more repeats
+
+
+def rss_mb() -> float:
+    """Current resident set size in MiB (Linux)."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process image so far, in MiB.
+
+    ``VmHWM`` of /proc/self/status, not ``ru_maxrss``: Linux carries the latter over from the
+    parent across fork + exec, so a child would report its parent's size.
+    """
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def inputs(kind: str, batch: int, channels: int, h: int, w: int) -> list[np.ndarray]:
+    """Fixed pseudo-random inputs: a page-like image (and a hole mask for inpainters)."""
+    rng = np.random.default_rng(0)
+    image = rng.random((batch, channels, h, w), dtype=np.float32)
+    if kind != "inpainter":
+        return [image * 2.0 - 1.0]
+    hole = (rng.random((batch, 1, h, w)) < 0.15).astype(np.float32)
+    return [image * (1.0 - hole), hole]
+
+
+def time_calls(call, repeats: int) -> list[float]:
+    """One warm-up call, then ``repeats`` timed calls (3x more when the warm-up was fast)."""
+    start = time.perf_counter()
+    call()
+    if time.perf_counter() - start < FAST_RUN_S:
+        repeats *= 3
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def eager_call(job: dict[str, Any]):
+    import torch
+
+    from mangaclean.models.encoders.mobilenet_v2 import MobileNetV2Config, MobileNetV2Encoder
+    from mangaclean.models.registry import build_from_config
+
+    torch.set_num_threads(int(job["threads"]))
+    if job["kind"] == "encoder":
+        model = MobileNetV2Encoder(MobileNetV2Config(**job["config"]))
+        channels, kind = model.config.in_channels, "segmenter"
+    else:
+        model = build_from_config(job["kind"], job["config"])
+        channels, kind = model.in_channels, job["kind"]
+    h, w = job["size"]
+    args = [torch.from_numpy(a) for a in inputs(kind, int(job.get("batch", 1)), channels, h, w)]
+    if job.get("mode", "infer") == "train":
+        model.train()
+
+        def call():
+            out = model(*args)
+            loss = sum(o.float().mean() for o in (out if isinstance(out, tuple) else (out,)))
+            loss.backward()
+            model.zero_grad(set_to_none=True)
+
+        return call
+    model.eval()
+
+    def call():
+        with torch.inference_mode():
+            model(*args)
+
+    return call
+
+
+def ort_call(job: dict[str, Any]):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = int(job["threads"])
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(job["onnx"], options, providers=["CPUExecutionProvider"])
+    first = session.get_inputs()[0]
+    channels = int(first.shape[1])
+    h, w = job["size"]
+    arrays = inputs(job["kind"], int(job.get("batch", 1)), channels, h, w)
+    feed = {i.name: a for i, a in zip(session.get_inputs(), arrays, strict=True)}
+    return lambda: session.run(None, feed)
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    call = eager_call(job) if job["backend"] == "eager" else ort_call(job)
+    before = rss_mb()
+    times = time_calls(call, int(job.get("repeats", 3)))
+    peak = peak_rss_mb()
+    return {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "runs": len(times),
+        "rss_before_mb": round(before, 1),
+        "peak_rss_mb": round(peak, 1),
+        "peak_delta_mb": round(peak - before, 1),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_job(json.loads(sys.argv[1]))))

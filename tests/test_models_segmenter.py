@@ -1,0 +1,116 @@
+"""Segmentation networks: tiny variants on CPU, plus structural checks of the seed's design."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from mangaclean.models.encoders.mobilenet_v2 import (  # noqa: E402
+    MobileNetV2Config,
+    MobileNetV2Encoder,
+)
+from mangaclean.models.layers import SCSE  # noqa: E402
+from mangaclean.models.registry import (  # noqa: E402
+    build_model,
+    config_from_dict,
+    config_to_dict,
+    kind_of,
+    list_variants,
+    model_config,
+)
+
+TINY = ["seg_mnv2_tiny", "seg_xception_tiny", "seg_tiny"]
+
+
+def _page(generator: torch.Generator, batch: int = 1, h: int = 97, w: int = 161) -> torch.Tensor:
+    return torch.rand(batch, 1, h, w, generator=generator) * 2.0 - 1.0
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_shapes_at_odd_sizes(name: str) -> None:
+    model = build_model(name).eval()
+    x = _page(torch.Generator().manual_seed(0), batch=2)
+    with torch.no_grad():
+        logits = model(x)
+    assert logits.shape == (2, 1, 97, 161)
+    probability = model.predict(x)
+    assert probability.shape == (2, 1, 97, 161)
+    assert 0.0 <= float(probability.min()) and float(probability.max()) <= 1.0
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_every_parameter_gets_a_gradient(name: str) -> None:
+    model = build_model(name).train()
+    x = _page(torch.Generator().manual_seed(1), batch=2, h=64, w=96)
+    model(x).square().mean().backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert not missing
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_eval_is_deterministic_and_state_dict_round_trips(name: str) -> None:
+    torch.manual_seed(0)
+    model = build_model(name).eval()
+    x = _page(torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        first, second = model(x), model(x)
+    assert torch.equal(first, second)
+    torch.manual_seed(123)
+    clone = build_model(name).eval()
+    clone.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        assert torch.equal(clone(x), first)
+
+
+def test_predict_pads_to_the_stride_like_the_runtime() -> None:
+    model = build_model("seg_tiny").eval()
+    x = _page(torch.Generator().manual_seed(3), h=50, w=70)
+    white = (1.0 - model.config.mean) / model.config.std
+    padded = torch.nn.functional.pad(x, (0, 10, 0, 14), value=white)
+    assert padded.shape[2] % model.pad_multiple == 0 and padded.shape[3] % model.pad_multiple == 0
+    with torch.no_grad():
+        expected = torch.sigmoid(model(padded))[:, :, :50, :70]
+    assert torch.allclose(model.predict(x), expected)
+
+
+def test_seed_design_matches_its_published_size() -> None:
+    """Width 2: ~7.0M convolution parameters; the scSE blocks ~0.17M; output stride 8."""
+    encoder = build_model("seg_mnv2_seed").encoder
+    scse = sum(p.numel() for m in encoder.modules() if isinstance(m, SCSE) for p in m.parameters())
+    convs = sum(
+        m.weight.numel()
+        for n, m in encoder.named_modules()
+        if isinstance(m, torch.nn.Conv2d) and ".channel." not in n and ".spatial." not in n
+    )
+    assert abs(convs - 7.0e6) < 0.1e6
+    assert abs(scse - 0.17e6) < 0.01e6
+    assert encoder.output_stride == 8
+
+
+@pytest.mark.parametrize("width", [1.0, 1.4, 2.0])
+@pytest.mark.parametrize("stride", [8, 16])
+def test_mobilenet_widths_and_output_strides(width: float, stride: int) -> None:
+    config = MobileNetV2Config(in_channels=3, width=width, output_stride=stride)
+    with torch.device("meta"):
+        encoder = MobileNetV2Encoder(config)
+        low, high = encoder(torch.zeros(1, 3, 64, 96))
+    assert low.shape[2:] == (16, 24)
+    assert high.shape[2:] == (64 // stride, 96 // stride)
+    assert high.shape[1] == encoder.high_channels
+
+
+def test_registry_names_kinds_and_config_round_trip() -> None:
+    segmenters, inpainters = list_variants("segmenter"), list_variants("inpainter")
+    for name in ["seg_mnv2_seed", "seg_mnv2_light", "seg_xception_slim", *TINY]:
+        assert name in segmenters
+    assert set(segmenters).isdisjoint(inpainters)
+    for name in list_variants():
+        config = model_config(name)
+        data = json.loads(json.dumps(config_to_dict(config)))
+        assert config_from_dict(kind_of(config), data) == config
+    with pytest.raises(KeyError):
+        model_config("no_such_variant")
