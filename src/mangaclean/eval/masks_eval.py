@@ -39,6 +39,7 @@ class MaskReport:
     empty_truth_pages: int
     seconds: float
     failures: tuple[str, ...] = field(default_factory=tuple)
+    page_names: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def median_page_f1(self) -> float:
@@ -73,6 +74,7 @@ class MaskReport:
             "seconds": self.seconds,
             "counts": vars(c),
             "failures": list(self.failures),
+            "page_f1": dict(zip(self.page_names, self.page_f1, strict=True)),
         }
 
 
@@ -83,7 +85,7 @@ def evaluate_masks(
     overlay_dir: Path | None = None,
 ) -> MaskReport:
     """Score ``predict`` on every ``(image, true mask)`` pair; pages without a true mask are skipped."""
-    total, page_f1, failures = MaskCounts(), [], []
+    total, page_f1, names, failures = MaskCounts(), [], [], []
     pages = empty = 0
     seconds = 0.0
     for image_path, mask_path in pairs:
@@ -105,13 +107,14 @@ def evaluate_masks(
         total, pages = total + counts, pages + 1
         if truth.any():
             page_f1.append(counts.f1)
+            names.append(image_path.stem)
         else:
             empty += 1
         if overlay_dir is not None:
             shown = np.zeros_like(truth) if predicted is None else predicted
             picture = overlays.mask_overlay(page, shown, truth, flagged)
             write_image(overlay_dir / f"{image_path.stem}.png", Page(picture))
-    return MaskReport(name, total, tuple(page_f1), pages, empty, seconds, tuple(failures))
+    return MaskReport(name, total, tuple(page_f1), pages, empty, seconds, tuple(failures), tuple(names))
 
 
 def folder_predictor(folder: Path) -> Predictor:
