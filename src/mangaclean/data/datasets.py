@@ -77,11 +77,13 @@ def augment(arrays: list[np.ndarray], masks: list[np.ndarray], rng, aug: Augment
     size = (max(1, round(w * s)), max(1, round(h * s)))
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
     arrays = [cv2.resize(a, size, interpolation=interp) for a in arrays]
-    masks = [cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5 for m in masks]
+    masks = [cv2.resize(m.astype(np.float32), size, interpolation=interp) >= 0.5 for m in masks]
     c = aug.crop
     ph, pw = max(0, c - size[1]), max(0, c - size[0])
     if ph or pw:
-        arrays = [cv2.copyMakeBorder(a, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=255) for a in arrays]
+        arrays = [
+            cv2.copyMakeBorder(a, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(255, 255, 255)) for a in arrays
+        ]
         masks = [np.pad(m, ((0, ph), (0, pw))) for m in masks]
     y = int(rng.integers(0, arrays[0].shape[0] - c + 1))
     x = int(rng.integers(0, arrays[0].shape[1] - c + 1))

@@ -114,9 +114,13 @@ def difference(raw: np.ndarray, clean: np.ndarray, denoise: float = 0.0) -> np.n
 
 
 def noise_threshold(diff: np.ndarray, floor: float) -> tuple[float, float]:
-    """(low, high) hysteresis thresholds from the robust noise level of ``diff``."""
+    """(low, high) hysteresis thresholds from the robust noise level of ``diff``.
+
+    The low threshold is capped at 64 levels: a page that differs everywhere (another page,
+    inverted, re-levelled) must show up as an implausible share, not as an empty mask.
+    """
     sigma = 1.4826 * float(np.median(diff))
-    low = max(floor, 4.0 * sigma)
+    low = float(np.clip(4.0 * sigma, floor, max(floor, 64.0)))
     return low, max(2.0 * low, 64.0)
 
 

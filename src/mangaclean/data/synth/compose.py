@@ -200,8 +200,8 @@ def _sfx_stamps(rng, win: Window, pal, lib, opts) -> list[Stamp]:
     for _ in range(int(rng.poisson(opts.sfx_rate * max(area, 0.3)))):
         item = lettering.sfx(rng, lib, win.scale, opts.latin_share)
         th, tw = item.text.shape
-        x = int(rng.uniform(-tw * 0.3, win.width - tw * 0.7))
-        y = int(rng.uniform(-th * 0.3, win.height - th * 0.7))
+        x = int(rng.uniform(*sorted((-tw * 0.3, win.width - tw * 0.7))))
+        y = int(rng.uniform(*sorted((-th * 0.3, win.height - th * 0.7))))
         style = rng.random()
         width = max(1, int(round(rng.uniform(0.03, 0.09) * item.size)))
         if style < 0.45:
@@ -214,7 +214,7 @@ def _sfx_stamps(rng, win: Window, pal, lib, opts) -> list[Stamp]:
 
 
 def stamp(page: np.ndarray, alpha: np.ndarray, s: Stamp, occlude: np.ndarray | None) -> None:
-    """Draw ``s`` on ``page`` (in place) and raise ``alpha`` to its coverage.
+    """Draw ``s`` on ``page`` (in place) and composite its coverage into ``alpha``.
 
     page: ``(H, W[, 3])`` uint8; alpha: ``(H, W)`` float32; occlude: ``(H, W)`` uint8 coverage of
     things drawn *above* the stamp (balloons over sound effects), or None.
@@ -237,7 +237,8 @@ def stamp(page: np.ndarray, alpha: np.ndarray, s: Stamp, occlude: np.ndarray | N
     layers.append((cov.astype(np.float32) / 255.0 * keep, s.ink))
     for a, ink in layers:
         apply_ink(page[ya:yb, xa:xb], a, ink)
-        np.maximum(alpha[ya:yb, xa:xb], a, out=alpha[ya:yb, xa:xb])
+        acc = alpha[ya:yb, xa:xb]
+        acc += a * (1.0 - acc)  # coverage of this layer over what is already there
 
 
 def compose(win: Window, rng: np.random.Generator, lib: FontLibrary, opts: Options) -> Composition:

@@ -67,14 +67,15 @@ def split_cells(text: str, vertical: bool) -> list[str]:
     cells: list[str] = []
     i = 0
     while i < len(text):
-        pair = text[i : i + 2]
-        after = text[i + 2 : i + 3]
-        if len(pair) == 2 and all(c in TCY_CHARS for c in pair) and after not in TCY_CHARS:
-            cells.append(pair)
-            i += 2
+        j = i
+        while j < len(text) and text[j] in TCY_CHARS:
+            j += 1
+        if j - i == 2:  # exactly two marks or digits share one cell
+            cells.append(text[i:j])
+            i = j
         else:
-            cells.append(text[i])
-            i += 1
+            cells.extend(text[i : max(j, i + 1)])
+            i = max(j, i + 1)
     return cells
 
 

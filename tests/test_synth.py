@@ -1,0 +1,172 @@
+"""The synthetic engine: mask/clean consistency, vertical layout, determinism, fonts, files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from mangaclean.data.synth import (
+    SFX_CODE,
+    TEXT_CODE,
+    SynthConfig,
+    render_crop,
+    render_page,
+    sample_rng,
+)
+from mangaclean.data.synth.fonts import font_library
+from mangaclean.errors import FontNotFoundError
+
+KINDS = {"dialogue", "narration", "furigana", "sfx"}
+
+
+@pytest.fixture(scope="module")
+def library():
+    try:
+        return font_library()
+    except FontNotFoundError as exc:
+        pytest.skip(f"no CJK-capable font installed (CI installs fonts-ipafont etc.): {exc}")
+
+
+SMALL_PAGE = SynthConfig(page_size=(360, 500), degrade=False)
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    return d.max(axis=2) if d.ndim == 3 else d
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_text_lies_inside_the_mask_before_degradation(library, index):
+    """Drawing the masked raw pixels onto clean reproduces raw within JPEG tolerance."""
+    rng = sample_rng(21, index)
+    if index % 2:
+        sample = render_crop(320, rng, replace(SMALL_PAGE, text_density=2.0))
+    else:
+        sample = render_page(replace(SMALL_PAGE, text_density=2.0), rng)
+    assert sample.raw.shape == sample.clean.shape
+    assert sample.mask.shape == sample.raw.shape[:2] and sample.mask.dtype == np.uint8
+    assert set(np.unique(sample.mask)) <= {0, SFX_CODE, TEXT_CODE}
+    text = sample.mask > 0
+    diff = _max_diff(sample.raw, sample.clean)
+    ring = cv2.dilate(text.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    outside = diff[~ring]
+    assert (outside > 32).mean() < 1e-4 and outside.max() <= 64
+    assert diff[ring & ~text].max(initial=0) <= 130  # anti-aliased edges: under half coverage
+    if text.any():
+        assert diff[text].sum() / diff.sum() > 0.8  # the mask holds most of the ink
+        assert (diff[text] > 32).mean() > 0.3  # and is ink, not background
+
+
+def test_degraded_samples_keep_shapes_and_codes(library):
+    for i in range(4):
+        s = render_crop(256, sample_rng(5, i), SynthConfig())
+        assert s.raw.dtype == s.clean.dtype == np.uint8
+        assert s.raw.shape[:2] == (256, 256) == s.mask.shape
+        assert set(np.unique(s.mask)) <= {0, SFX_CODE, TEXT_CODE}
+
+
+def test_blocks_are_inside_the_page_and_cover_their_text(library):
+    config = replace(SMALL_PAGE, text_density=2.0, furigana_share=1.0, sfx_rate=3.0)
+    kinds = set()
+    for i in range(4):
+        s = render_page(config, sample_rng(8, i))
+        h, w = s.mask.shape
+        for b in s.blocks:
+            x, y, bw, bh = b.box
+            assert b.kind in KINDS and 0 <= x < x + bw <= w and 0 <= y < y + bh <= h
+            kinds.add(b.kind)
+        boxed = np.zeros_like(s.mask, bool)
+        for b in s.blocks:
+            x, y, bw, bh = b.box
+            boxed[y : y + bh, x : x + bw] = True
+        assert not (s.mask > 0)[~boxed].any()
+    assert {"dialogue", "furigana", "sfx"} <= kinds
+
+
+def test_sound_effects_have_their_own_class(library):
+    config = replace(SMALL_PAGE, sfx_rate=4.0)
+    masks = [render_page(config, sample_rng(3, i)).mask for i in range(3)]
+    assert any((m == SFX_CODE).any() for m in masks)
+
+
+def test_same_seed_same_sample_other_index_other_sample(library):
+    a = render_crop(192, sample_rng(7, 3), SynthConfig())
+    b = render_crop(192, sample_rng(7, 3), SynthConfig())
+    c = render_crop(192, sample_rng(7, 4), SynthConfig())
+    for x, y in ((a.raw, b.raw), (a.clean, b.clean), (a.mask, b.mask)):
+        assert np.array_equal(x, y)
+    assert a.blocks == b.blocks
+    assert a.raw.shape != c.raw.shape or not np.array_equal(a.raw, c.raw)
+
+
+def test_grey_and_colour_pages(library):
+    grey = render_crop(
+        128, sample_rng(1, 0), replace(SMALL_PAGE, grayscale_share=1.0, scanned_colour_share=0)
+    )
+    colour = render_crop(128, sample_rng(1, 0), replace(SMALL_PAGE, grayscale_share=0.0))
+    assert grey.raw.ndim == 2 and colour.raw.ndim == 3 and colour.raw.shape[2] == 3
+
+
+def test_no_cjk_font_is_a_clear_error(tmp_path):
+    (tmp_path / "not-a-font.ttf").write_bytes(b"nothing here")
+    config = SynthConfig(font_dirs=(str(tmp_path),), system_fonts=False)
+    with pytest.raises(FontNotFoundError, match="apt-get install fonts-"):
+        render_page(config, sample_rng(0, 0))
+    with pytest.raises(FontNotFoundError):
+        render_crop(64, sample_rng(0, 0), config)
+
+
+def test_synth_command_without_fonts_exits_2(tmp_path, monkeypatch, capsys):
+    from mangaclean.cli import main
+    from mangaclean.data.synth import fonts
+
+    monkeypatch.setattr(fonts, "default_font_dirs", lambda: ())
+    fonts.discover_fonts.cache_clear()
+    try:
+        code = main(["synth", "-o", str(tmp_path / "o"), "-n", "1", "--font-dir", str(tmp_path)])
+    finally:
+        fonts.discover_fonts.cache_clear()
+    assert code == 2
+    assert "no font able to draw Japanese" in capsys.readouterr().err
+
+
+def test_synth_command_files_identical_whatever_jobs(library, tmp_path):
+    from mangaclean.cli import main
+
+    base = ["synth", "-n", "3", "--seed", "4", "--size", "160x160", "--crop", "-q"]
+    assert main([*base, "-o", str(tmp_path / "a"), "--jobs", "1"]) == 0
+    assert main([*base, "-o", str(tmp_path / "b"), "--jobs", "2"]) == 0
+    for folder in ("raw", "clean", "mask", "blocks"):
+        names = sorted(p.name for p in (tmp_path / "a" / folder).iterdir())
+        assert len(names) == 3 and names[0].startswith("000000")
+        for name in names:
+            a = (tmp_path / "a" / folder / name).read_bytes()
+            assert a == (tmp_path / "b" / folder / name).read_bytes()
+    meta = json.loads((tmp_path / "a" / "blocks" / "000000.json").read_text("utf-8"))
+    assert meta["width"] == 160 and all(b["kind"] in KINDS for b in meta["blocks"])
+
+
+def test_preview_contact_sheet(library, tmp_path):
+    from PIL import Image
+
+    from mangaclean.cli import main
+
+    out = tmp_path / "p"
+    assert main(["synth", "-o", str(out), "-n", "3", "--size", "128x128", "--crop", "--preview", "-q"]) == 0
+    sheet = Image.open(out / "contact_sheet.png")
+    assert sheet.mode == "RGB" and sheet.size[0] > sheet.size[1]
+    assert not (out / "raw").exists()
+
+
+def test_store_round_trip(library, tmp_path):
+    from mangaclean.data.synth.store import read_sample, write_sample
+
+    s = render_crop(96, sample_rng(2, 2), SynthConfig())
+    write_sample(s, tmp_path, 12)
+    back = read_sample(tmp_path, 12)
+    assert np.array_equal(back.raw, s.raw) and np.array_equal(back.mask, s.mask)
+    assert back.blocks == s.blocks
