@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 
 from mangaclean.eval.data_paths import OPENMANTRA, TEXTMASKS
@@ -196,3 +197,25 @@ def _run_inpaint(args):
     header, rows = reports.inpaint_rows(report, [label for label, _ in inpainters])
     payload = {"inpaint": report.as_dict(), "notes": notes, "seed": args.seed}
     return f"eval inpaint: {images} (seed {args.seed})", header, rows, payload
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mangaclean.eval.commands WHAT ...``: the eval commands without the rest of the CLI
+    (e.g. from a separate environment with opencv-contrib for ``fsr``, where torch is absent)."""
+    import logging
+
+    from mangaclean.errors import MangacleanError
+
+    parser = argparse.ArgumentParser(prog="mangaclean eval", description="score masks, boxes or inpainting")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    try:
+        return run(args)
+    except MangacleanError as exc:
+        print(f"mangaclean: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
