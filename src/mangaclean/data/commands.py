@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--preview", action="store_true", help="write only DIR/contact_sheet.png (a grid)")
     parser.add_argument("--columns", type=int, default=4, help="contact sheet columns")
+    parser.add_argument("--tile", type=int, default=320, help="contact sheet tile size (pixels)")
     parser.add_argument("--art", metavar="DIR", help="folder of text-free images used as art")
     parser.add_argument("--font-dir", action="append", default=[], metavar="DIR", help="extra font folder")
     parser.add_argument("--grayscale-share", type=float, default=None, help="share of grey pages")
@@ -78,7 +79,7 @@ def _preview(args, spec) -> int:
     from pathlib import Path
 
     from mangaclean.data.synth.preview import contact_sheet
-    from mangaclean.data.synth.store import write_png
+    from mangaclean.data.synth.store import write_palette_png
     from mangaclean.data.synth.stream import iter_samples
 
     indices = range(args.start, args.start + args.count)
@@ -86,7 +87,8 @@ def _preview(args, spec) -> int:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "contact_sheet.png"
-    write_png(path, contact_sheet(samples, columns=args.columns), compress_level=6)
+    sheet = contact_sheet(samples, columns=args.columns, tile=args.tile)
+    write_palette_png(path, sheet)
     log.info("wrote %s (%d samples)", path, len(samples))
     return 0
 

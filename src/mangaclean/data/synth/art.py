@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mangaclean.data.synth import strokes
+from mangaclean.data.synth import figures, strokes
 from mangaclean.data.synth.tones import apply_ink, gradient, random_tone
 from mangaclean.errors import ImageReadError
 
@@ -24,11 +24,12 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 @dataclass(frozen=True)
 class Palette:
-    """Colours of one page: ``ink`` (lines), ``paper``, and whether fills are in colour."""
+    """Colours of one page: ``ink`` (lines), ``paper``, ``text`` (lettering), colour fills or not."""
 
     ink: tuple[int, int, int]
     paper: tuple[int, int, int]
     colour: bool
+    text: tuple[int, int, int] = (0, 0, 0)
 
     def fill(self, rng: np.random.Generator) -> tuple[int, int, int]:
         """A random flat fill: greys on grey pages, muted or vivid colours on colour pages."""
@@ -48,7 +49,10 @@ def page_palette(rng: np.random.Generator, colour: bool) -> Palette:
     ink_rgb = (ink, ink, ink)
     if colour and rng.random() < 0.3:
         ink_rgb = tuple(int(v) for v in rng.uniform(0, 70, 3))
-    return Palette(ink=ink_rgb, paper=paper, colour=colour)
+    text = (int(rng.uniform(0, 30)),) * 3
+    if colour and rng.random() < 0.1:
+        text = tuple(int(v) for v in rng.uniform(0, 160, 3))
+    return Palette(ink=ink_rgb, paper=paper, colour=colour, text=text)
 
 
 def blob(rng: np.random.Generator, centre, rx: float, ry: float, wobble: float) -> np.ndarray:
@@ -203,7 +207,7 @@ def user_art(canvas: np.ndarray, rng: np.random.Generator, images: tuple[str, ..
 def background(canvas: np.ndarray, rng, scale: float, pal: Palette, images=()) -> None:
     """Paint a panel's background: paper, tone, gradient, speed or focus lines, black, or art."""
     kinds = ["paper", "tone", "speed", "focus", "black", "buildings", "soft"]
-    probs = [0.3, 0.24, 0.1, 0.08, 0.04, 0.16, 0.08]
+    probs = [0.4, 0.16, 0.08, 0.07, 0.04, 0.19, 0.06]
     kind = rng.choice(kinds, p=probs)
     if images and rng.random() < 0.5:
         user_art(canvas, rng, images)
@@ -283,7 +287,7 @@ def shape_object(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal
     h, w = canvas.shape[:2]
     poly = _random_poly(rng, h, w, scale)
     r = rng.random()
-    fill = pal.paper if r < 0.55 else pal.ink if r < 0.62 else pal.fill(rng)
+    fill = pal.paper if r < 0.65 else pal.ink if r < 0.71 else pal.fill(rng)
     strokes.fill_polygon(canvas, poly, fill)
     if fill != pal.ink:
         _details_inside(canvas, poly, rng, scale, pal)
@@ -298,10 +302,12 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
     n = 2 + int(rng.poisson(busy * (2.0 + 3.0 * min(area, 4.0))))
     for _ in range(n):
         r = rng.random()
-        if r < 0.3:
+        if r < 0.25:
             shape_object(canvas, rng, scale, pal)
-        elif r < 0.45:
+        elif r < 0.33:
             figure(canvas, rng, scale, pal)
+        elif r < 0.45:
+            figures.character(canvas, rng, scale, pal)
         elif r < 0.6:
             strokes.hair_bundle(canvas, rng, scale, pal.ink)
         elif r < 0.75:
@@ -312,3 +318,23 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
             black_mass(canvas, rng, scale, pal)
         else:
             strokes.scatter_marks(canvas, rng, scale, pal.ink)
+    fine_detail(canvas, rng, scale, pal)
+
+
+def fine_detail(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Palette) -> None:
+    """Small-scale line work all over the view: short strands, folds, ticks and dots."""
+    h, w = canvas.shape[:2]
+    n = int(rng.poisson(h * w / (90 * 90 * scale * scale) * rng.uniform(0.1, 0.6)))
+    for _ in range(min(n, 60)):
+        sub = _view_around(canvas, (rng.uniform(0, w), rng.uniform(0, h)), rng.uniform(15, 45) * scale)
+        if sub is None:
+            continue
+        r = rng.random()
+        if r < 0.35:
+            strokes.hair_bundle(sub, rng, scale * 0.45, pal.ink)
+        elif r < 0.7:
+            strokes.line_cluster(sub, rng, scale * 0.4, pal.ink)
+        elif r < 0.85:
+            strokes.hatching(sub, rng, scale * 0.5, pal.ink, cross=rng.random() < 0.3)
+        else:
+            strokes.scatter_marks(sub, rng, scale * 0.7, pal.ink)

@@ -52,7 +52,7 @@ def _round_rect(cx, cy, rx, ry, radius) -> np.ndarray:
 def _spiky(cx, cy, rx, ry, rng) -> np.ndarray:
     n = int(rng.integers(10, 28))
     t = np.sort(rng.uniform(0, 2 * np.pi, 2 * n))
-    outer = rng.uniform(1.15, 1.6, 2 * n)
+    outer = rng.uniform(1.1, 1.4, 2 * n)
     inner = rng.uniform(0.85, 0.98, 2 * n)
     r = np.where(np.arange(2 * n) % 2 == 0, outer, inner)
     return np.stack([cx + rx * r * np.cos(t), cy + ry * r * np.sin(t)], 1)

@@ -133,7 +133,7 @@ def _balloon_item(canvas, cover, rng, item, panel_box, taken, scale, pal) -> Sta
     fill = pal.ink if dark else pal.paper
     if not dark and rng.random() < 0.12:
         fill = pal.fill(rng) if pal.colour else (int(rng.uniform(215, 250)),) * 3
-    ink = pal.paper if dark else pal.ink
+    ink = pal.paper if dark else pal.text
     if not dark and rng.random() < 0.06:
         ink = (int(rng.uniform(70, 150)),) * 3
     edge = pal.paper if dark and rng.random() < 0.5 else pal.ink
@@ -155,11 +155,11 @@ def _free_item(canvas, rng, item, panel_box, taken, scale, pal, placement) -> St
     x, y = int(round(cx - tw / 2)), int(round(cy - th / 2))
     under = canvas[max(0, box[1]) : max(1, box[3]), max(0, box[0]) : max(1, box[2])]
     if placement == "plain" and under.size and float(under.mean()) > 175:
-        return Stamp(item, x, y, pal.ink)
+        return Stamp(item, x, y, pal.text)
     width = max(1, int(round(rng.uniform(1.5, 4.0) * scale * item.size / 20)))
     if rng.random() < 0.25:
-        return Stamp(item, x, y, pal.paper, width, pal.ink)
-    return Stamp(item, x, y, pal.ink, width, pal.paper)
+        return Stamp(item, x, y, pal.paper, width, pal.text)
+    return Stamp(item, x, y, pal.text, width, pal.paper)
 
 
 def _kind(rng: np.random.Generator) -> str:

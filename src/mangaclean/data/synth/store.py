@@ -41,6 +41,12 @@ def write_png(path: Path, array: np.ndarray, compress_level: int = 3) -> None:
     _atomic_write(path, lambda p: image.save(p, format="PNG", compress_level=compress_level))
 
 
+def write_palette_png(path: Path, rgb: np.ndarray, colours: int = 256) -> None:
+    """Write an ``(H, W, 3)`` preview as a palette PNG (small files for pictures to look at)."""
+    image = Image.fromarray(rgb).quantize(colours, dither=Image.Dither.NONE)
+    _atomic_write(path, lambda p: image.save(p, format="PNG", optimize=True))
+
+
 def write_sample(sample: SynthSample, out_dir: str | Path, index: int) -> None:
     """Write the four files of sample ``index`` under ``out_dir`` (folders are created)."""
     root = Path(out_dir)

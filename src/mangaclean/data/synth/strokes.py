@@ -122,9 +122,11 @@ def line_cluster(canvas: np.ndarray, rng: np.random.Generator, scale: float, ink
 def hatching(canvas: np.ndarray, rng: np.random.Generator, scale: float, ink, cross=False) -> None:
     """A patch of short parallel strokes (and a second, crossing layer if ``cross``)."""
     h, w = canvas.shape[:2]
-    centre = np.array([rng.uniform(0, w), rng.uniform(0, h)])
-    extent = rng.uniform(15, 120) * scale
-    spacing = rng.uniform(2.5, 8.0) * scale
+    extent = min(rng.uniform(15, 120) * scale, 0.5 * min(h, w))
+    centre = np.array(
+        [rng.uniform(extent, max(extent, w - extent)), rng.uniform(extent, max(extent, h - extent))]
+    )
+    spacing = max(2.2, rng.uniform(2.5, 8.0) * scale)
     angle = rng.uniform(0, np.pi)
     for layer in range(2 if cross else 1):
         a = angle + layer * rng.uniform(0.6, 1.5)
