@@ -131,7 +131,7 @@ def _finish(comp: Composition, config: SynthConfig, rng: np.random.Generator) ->
         raw, clean, alphas = degrade(raw, clean, alphas, deg, rng)
     mask = np.zeros(raw.shape[:2], np.uint8)
     text, sfx = alphas
-    ink = glyph_pixels(np.maximum(text, sfx))
+    ink = glyph_pixels(text + sfx - text * sfx)  # coverage of both layers together
     mask[ink & (sfx > text)] = SFX_CODE
     mask[ink & (text >= sfx)] = TEXT_CODE
     return SynthSample(raw, clean, mask, _blocks(comp.stamps, raw.shape[:2]))
