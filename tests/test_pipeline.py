@@ -107,6 +107,9 @@ def test_import_does_not_need_torch():
     import subprocess
     import sys
 
-    code = "import mangaclean, mangaclean.cli, mangaclean.runtime, sys; print('torch' in sys.modules)"
+    code = (
+        "import sys, mangaclean, mangaclean.runtime; from mangaclean.cli import build_parser; "
+        "build_parser(); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -106,24 +106,49 @@ def _pad_to(array: np.ndarray, multiple: int, value: float) -> np.ndarray:
     return np.pad(array, widths, mode="constant", constant_values=value)
 
 
-class OnnxSegmenter:
-    """A shipped segmentation network. probability: ``(H, W)``/``(H, W, 3)`` uint8 -> ``(H, W)`` float32."""
+def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Tiles along one axis as ``(read_start, read_stop, keep_start, keep_stop)``: each tile reads
+    ``overlap`` px of context beyond the part it keeps; the kept parts cover ``[0, length)`` once."""
+    if length <= tile:
+        return [(0, length, 0, length)]
+    step = tile - 2 * overlap
+    return [(max(start - overlap, 0), min(start + step + overlap, length), start, min(start + step, length))
+            for start in range(0, length, step)]  # fmt: skip
 
-    def __init__(self, path: Path, threads: int | None = None):
+
+class OnnxSegmenter:
+    """A shipped segmentation network.
+
+    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. Pages larger than ``tile``
+    run in overlapping tiles; each tile keeps only its centre (``overlap`` px of context each
+    side are discarded), so memory is bounded whatever the page size and no seam appears.
+    """
+
+    def __init__(self, path: Path, threads: int | None = None, tile: int = 1024, overlap: int = 64):
         self.session, self.manifest = _session(path, threads)
         self.name = self.manifest.get("variant", path.stem)
         spec = self.manifest.get("input", {})
         self.channels = int(spec.get("channels", 1))
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
         self.multiple = int(spec.get("pad_multiple", 32))
+        self.tile, self.overlap = tile, overlap
 
     def probability(self, page: np.ndarray) -> np.ndarray:
-        h, w = page.shape[:2]
         image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
+        h, w = image.shape[1:]
+        out = np.empty((h, w), np.float32)
+        for ry0, ry1, ky0, ky1 in tile_spans(h, self.tile, self.overlap):
+            for rx0, rx1, kx0, kx1 in tile_spans(w, self.tile, self.overlap):
+                logits = self._logits(image[:, ry0:ry1, rx0:rx1])
+                out[ky0:ky1, kx0:kx1] = logits[ky0 - ry0 : ky1 - ry0, kx0 - rx0 : kx1 - rx0]
+        return 1.0 / (1.0 + np.exp(-out))
+
+    def _logits(self, image: np.ndarray) -> np.ndarray:
+        """``(C, h, w)`` uint8 -> ``(h, w)`` float32 logits."""
+        h, w = image.shape[1:]
         x = (image.astype(np.float32) / 255.0 - self.mean) / self.std
         x = _pad_to(x, self.multiple, (1.0 - self.mean) / self.std)[None]  # pad with white paper
-        logits = self.session.run(None, {"image": x})[0][0, 0, :h, :w]
-        return 1.0 / (1.0 + np.exp(-logits))
+        return self.session.run(None, {"image": x})[0][0, 0, :h, :w]
 
 
 class OnnxInpainter:

@@ -1,0 +1,89 @@
+"""Training and validation data for a run: the synthetic stream, plus users' pairs or masks.
+
+Item ``i`` of the training set is a pure function of ``(seed, i)``, which is what lets the
+loop resume exactly. Segmentation items carry ``input`` (normalised as the network expects)
+and ``mask``; inpainting items carry ``clean`` and ``hole``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import ConcatDataset, DataLoader, Dataset
+
+from mangaclean.data.datasets import (
+    Augment,
+    MaskFolderDataset,
+    PairsDataset,
+    SynthInpaintDataset,
+    SynthSegDataset,
+    validation_set,
+)
+from mangaclean.data.synth.page import SynthConfig
+from mangaclean.models.registry import model_config
+from mangaclean.train.config import TrainConfig
+
+
+def _channels(config: TrainConfig) -> int:
+    model = model_config(config.model)
+    encoder = getattr(model, "encoder_config", None)
+    return int(getattr(encoder, "in_channels", getattr(model, "in_channels", 1)))
+
+
+class _Prepared(Dataset):
+    """Adds the normalised network ``input`` to segmentation items; indexes wrap around."""
+
+    def __init__(self, base: Dataset, config: TrainConfig):
+        self.base, self.task = base, config.task
+        spec = model_config(config.model)
+        self.mean, self.std = getattr(spec, "mean", 0.5), getattr(spec, "std", 0.5)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        item = self.base[index % len(self.base)]
+        if self.task == "seg":
+            return {"input": (item["image"] - self.mean) / self.std, "mask": item["mask"]}
+        return {"clean": item["clean"], "hole": item["hole"]}
+
+
+class _Interleaved(Dataset):
+    """Item ``i`` comes from the synthetic stream, or (a ``1 - share`` fraction) from a user's set."""
+
+    def __init__(self, synth: Dataset, other: Dataset, share: float):
+        self.synth, self.other, self.share = synth, other, share
+
+    def __len__(self) -> int:
+        return len(self.synth)
+
+    def __getitem__(self, index: int):
+        period = 1000
+        if (index % period) < self.share * period:
+            return self.synth[index]
+        return self.other[index % len(self.other)]
+
+
+def training_dataset(config: TrainConfig) -> Dataset:
+    """Every sample the run may draw (indexed by global sample number)."""
+    total = config.steps * config.batch_size * 64  # room for any world size
+    synth_config = SynthConfig(art_dir=config.art_dir)
+    channels = _channels(config)
+    cls = SynthSegDataset if config.task == "seg" else SynthInpaintDataset
+    data: Dataset = cls(total, config.seed, config.crop, synth_config, channels)
+    extra = []
+    augment = Augment(crop=config.crop)
+    if config.pairs:
+        extra.append(PairsDataset(*config.pairs, augment_with=augment, seed=config.seed, channels=channels))
+    if config.mask_folders and config.task == "seg":
+        extra.append(MaskFolderDataset(*config.mask_folders, augment, seed=config.seed, channels=channels))
+    if extra:
+        data = _Interleaved(data, ConcatDataset(extra), config.synth_share)
+    return _Prepared(data, config)
+
+
+def validation_batches(config: TrainConfig) -> list[dict[str, torch.Tensor]]:
+    """The fixed synthetic validation set, rendered once and kept in memory as batches."""
+    base = validation_set(config.val_size, config.seed, config.crop, SynthConfig(art_dir=config.art_dir),
+                          _channels(config), inpaint=config.task == "inpaint")  # fmt: skip
+    loader = DataLoader(_Prepared(base, config), batch_size=config.batch_size, num_workers=config.workers)
+    return list(loader)
