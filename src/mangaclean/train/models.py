@@ -24,11 +24,15 @@ def build_for_training(config: TrainConfig) -> nn.Module:
 def export_best(model: nn.Module, config: TrainConfig, metrics: dict, out: Path) -> Path:
     """Write ``out/best.safetensors`` + manifest with the training summary and validation metrics."""
     plain = model.module if hasattr(model, "module") else model
-    summary = {
-        "training": {"data": _data_summary(config), "steps": metrics.get("step"), "crop": config.crop,
-                     "batch_size": config.batch_size, "loss": config.loss if config.task == "seg" else "inpaint"},
-        "synthetic_validation": {k: v for k, v in metrics.items() if k != "step"},
-    }  # fmt: skip
+    training = {
+        "data": _data_summary(config),
+        "steps": metrics.get("step"),
+        "crop": config.crop,
+        "batch_size": config.batch_size,
+        "loss": config.loss if config.task == "seg" else "inpainting mix",
+    }
+    validation = {k: v for k, v in metrics.items() if k != "step"}
+    summary = {"training": training, "synthetic_validation": validation}
     return save_checkpoint(plain, out / "best.safetensors", summary)
 
 

@@ -44,8 +44,8 @@ def _panel(title: str, series: list[tuple[np.ndarray, np.ndarray, tuple[int, int
 def plot_run(out: Path) -> Path:
     """Write ``out/plot.png`` from ``log.csv`` (training loss) and ``val.csv`` (validation)."""
     loss = _panel("training loss", [(*_column(out / "log.csv", "loss"), (200, 60, 30))])
-    metrics = [(*_column(out / "val.csv", f"val_{name}"), colour)
-               for name, colour in (("f1", (30, 140, 30)), ("ap", (30, 30, 200)), ("psnr", (30, 140, 30)))]  # fmt: skip
+    colours = {"f1": (30, 140, 30), "ap": (30, 30, 200), "psnr": (30, 140, 30)}
+    metrics = [(*_column(out / "val.csv", f"val_{name}"), colour) for name, colour in colours.items()]
     validation = _panel("validation: f1 (green) ap (blue) / psnr", metrics)
     path = out / "plot.png"
     cv2.imwrite(str(path), np.vstack([loss, validation])[..., ::-1])
