@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mangaclean.data.synth import figures, strokes
+from mangaclean.data.synth import figures, scenery, strokes
 from mangaclean.data.synth.tones import apply_ink, gradient, random_tone
 from mangaclean.errors import ImageReadError
 
@@ -206,8 +206,8 @@ def user_art(canvas: np.ndarray, rng: np.random.Generator, images: tuple[str, ..
 
 def background(canvas: np.ndarray, rng, scale: float, pal: Palette, images=()) -> None:
     """Paint a panel's background: paper, tone, gradient, speed or focus lines, black, or art."""
-    kinds = ["paper", "tone", "speed", "focus", "black", "buildings", "soft"]
-    probs = [0.4, 0.16, 0.08, 0.07, 0.04, 0.19, 0.06]
+    kinds = ["paper", "tone", "speed", "focus", "black", "buildings", "soft", "floor", "sky"]
+    probs = [0.33, 0.16, 0.07, 0.07, 0.04, 0.14, 0.05, 0.07, 0.07]
     kind = rng.choice(kinds, p=probs)
     if images and rng.random() < 0.5:
         user_art(canvas, rng, images)
@@ -224,6 +224,10 @@ def background(canvas: np.ndarray, rng, scale: float, pal: Palette, images=()) -
             strokes.speed_lines(canvas, rng, scale, pal.paper)
     elif kind == "buildings":
         buildings(canvas, rng, scale, pal)
+    elif kind == "floor":
+        scenery.floor(canvas, rng, scale, pal)
+    elif kind == "sky":
+        scenery.clouds(canvas, rng, scale, pal)
     elif kind == "soft":
         level = gradient(canvas.shape[:2], rng, rng.uniform(0, 0.3), rng.uniform(0.2, 0.7))
         apply_ink(canvas, level, pal.fill(rng) if pal.colour else pal.ink)
@@ -312,10 +316,12 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
             strokes.hair_bundle(canvas, rng, scale, pal.ink)
         elif r < 0.75:
             strokes.line_cluster(canvas, rng, scale, pal.ink)
-        elif r < 0.84:
+        elif r < 0.8:
             strokes.hatching(canvas, rng, scale, pal.ink, cross=rng.random() < 0.4)
-        elif r < 0.89:
+        elif r < 0.84:
             black_mass(canvas, rng, scale, pal)
+        elif r < 0.9:
+            scenery.foliage(canvas, rng, scale, pal)
         else:
             strokes.scatter_marks(canvas, rng, scale, pal.ink)
     fine_detail(canvas, rng, scale, pal)

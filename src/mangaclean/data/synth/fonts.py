@@ -109,7 +109,7 @@ def classify(family: str, path: str, cjk: bool) -> str:
     return "gothic"
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
     """A FreeType font at ``size`` pixels (cached per process)."""
     return ImageFont.truetype(path, size=max(1, int(size)), index=index)
