@@ -76,7 +76,7 @@ def _over_art(sample: SynthSample) -> int:
 def acceptable(sample: SynthSample, size: int) -> bool:
     """The page shows what the demo needs (see the module docstring)."""
     vertical = [b for b in sample.blocks if b.kind == "dialogue" and b.vertical]
-    return len(vertical) >= 5 and _over_art(sample) >= 1 and size <= MAX_BYTES
+    return len(vertical) >= 6 and _over_art(sample) >= 1 and size <= MAX_BYTES
 
 
 def make(target: Target, out_dir: Path, tries: int = 200) -> Path:

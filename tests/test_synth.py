@@ -18,7 +18,7 @@ from mangaclean.data.synth import (
     sample_rng,
 )
 from mangaclean.data.synth.fonts import font_library
-from mangaclean.errors import FontNotFoundError
+from mangaclean.errors import FontNotFoundError, ImageReadError
 
 KINDS = {"dialogue", "narration", "furigana", "sfx"}
 
@@ -170,3 +170,19 @@ def test_store_round_trip(library, tmp_path):
     back = read_sample(tmp_path, 12)
     assert np.array_equal(back.raw, s.raw) and np.array_equal(back.mask, s.mask)
     assert back.blocks == s.blocks
+
+
+def test_user_art_folder(library, tmp_path):
+    from PIL import Image
+
+    art = tmp_path / "art"
+    art.mkdir()
+    stripes = np.zeros((90, 120, 3), np.uint8)
+    stripes[:, ::3] = (0, 255, 0)  # pure green: no generated fill is that saturated
+    Image.fromarray(stripes).save(art / "stripes.png")
+    config = replace(SMALL_PAGE, art_dir=str(art), grayscale_share=0.0)
+    pages = [render_page(config, sample_rng(4, i)).clean for i in range(3)]
+    green = [((p[..., 1].astype(int) - p[..., 0] > 220) & (p[..., 1] > 240)).mean() for p in pages]
+    assert max(green) > 0.002  # the user's image shows up as panel art
+    with pytest.raises(ImageReadError):
+        render_page(replace(SMALL_PAGE, art_dir=str(tmp_path / "missing")), sample_rng(4, 0))

@@ -16,7 +16,7 @@ from mangaclean.data.synth import strokes
 from mangaclean.data.synth.tones import apply_ink
 
 BALLOON_KINDS = ("ellipse", "round_rect", "cloud", "spiky", "wobbly", "box")
-BALLOON_WEIGHTS = (0.46, 0.14, 0.07, 0.1, 0.05, 0.18)
+BALLOON_WEIGHTS = (0.52, 0.14, 0.07, 0.1, 0.05, 0.12)
 
 
 @dataclass

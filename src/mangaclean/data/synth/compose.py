@@ -104,10 +104,16 @@ def _overlaps(box, taken: list[tuple], share: float = 0.08) -> bool:
 
 
 def _spot(rng, panel_box, bw: float, bh: float, taken, spill: float) -> tuple | None:
-    """A centre in ``panel_box`` for a ``bw`` x ``bh`` box that avoids ``taken`` boxes."""
-    x0, y0, x1, y1 = panel_box
-    lo_x, hi_x = x0 + bw / 2 * (1 - spill), x1 - bw / 2 * (1 - spill)
-    lo_y, hi_y = y0 + bh / 2 * (1 - spill), y1 - bh / 2 * (1 - spill)
+    """A centre in ``panel_box`` for a ``bw`` x ``bh`` box that avoids ``taken`` boxes.
+
+    The box may spill out of the panel by ``spill`` of its size, never out of the page:
+    ``panel_box = (x0, y0, x1, y1, page_x0, page_y0, page_x1, page_y1)``.
+    """
+    x0, y0, x1, y1, px0, py0, px1, py1 = panel_box
+    lo_x = max(x0 + bw / 2 * (1 - spill), px0 + bw / 2 + 2)
+    hi_x = min(x1 - bw / 2 * (1 - spill), px1 - bw / 2 - 2)
+    lo_y = max(y0 + bh / 2 * (1 - spill), py0 + bh / 2 + 2)
+    hi_y = min(y1 - bh / 2 * (1 - spill), py1 - bh / 2 - 2)
     if lo_x > hi_x or lo_y > hi_y:
         return None
     for _ in range(10):
@@ -126,7 +132,8 @@ def _balloon_item(canvas, cover, rng, item, panel_box, taken, scale, pal) -> Sta
         else str(rng.choice(balloons.BALLOON_KINDS, p=balloons.BALLOON_WEIGHTS))
     )
     rx, ry = balloons.inner_radii(kind, tw, th, rng, rng.uniform(3, 12) * scale)
-    spot = _spot(rng, panel_box, 2 * rx, 2 * ry, taken, spill=rng.uniform(0, 0.5))
+    reach = {"cloud": 2.7, "spiky": 2.8}.get(kind, 2.1)  # outline size over the half-axes
+    spot = _spot(rng, panel_box, reach * rx, reach * ry, taken, spill=rng.uniform(0, 0.5))
     if spot is None:
         return None
     dark = rng.random() < 0.05
@@ -171,7 +178,9 @@ def _letter_panels(canvas, cover, rng, boxes, win: Window, pal, lib, opts) -> li
     stamps: list[Stamp] = []
     taken: list[tuple] = []
     unit = (260 * win.scale) ** 2
-    for box in boxes:
+    page = (-win.ox, -win.oy, win.page_w - win.ox, win.page_h - win.oy)
+    for panel in boxes:
+        box = (*panel, *page)
         area = (box[2] - box[0]) * (box[3] - box[1])
         lam = opts.text_density * float(np.clip(area / unit, 0.4, 3.5))
         for _ in range(int(rng.poisson(lam))):

@@ -82,7 +82,7 @@ def _cjk_style(rng, library: FontLibrary, size: int, vertical: bool) -> TextStyl
         vertical=vertical,
         stroke=int(rng.random() < 0.12 and size >= 16) * max(1, size // 24),
         char_step=float(rng.uniform(0.98, 1.08)),
-        line_step=float(rng.uniform(1.3, 1.75)),
+        line_step=float(rng.uniform(1.12, 1.5)),
         centre_lines=bool(rng.random() < (0.75 if not vertical else 0.2)),
         ruby_scale=float(rng.uniform(0.4, 0.52)),
     )
