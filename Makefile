@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint samples clean-out
+# PyTorch on CPU trains 1.8-2.7x faster with tcmalloc (Debian: libtcmalloc-minimal4), when present.
+TCMALLOC := $(wildcard /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)
+PRELOAD := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC))
+
+.PHONY: demo test lint samples clean-out train-seg train-inpaint eval-real eval-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +35,26 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+
+# Training (CPU by default; add DEVICE=cuda on a GPU machine). Runs resume from their checkpoint.
+DEVICE ?= cpu
+train-seg: $(VENV)/.dev
+	$(PRELOAD) $(BIN)/mangaclean train seg --config recipes/seg_light_cpu.yaml --device $(DEVICE)
+
+train-inpaint: $(VENV)/.dev
+	$(PRELOAD) $(BIN)/mangaclean train inpaint --config recipes/inpaint_small_cpu.yaml --device $(DEVICE)
+
+# The PP-OCR peer for the evaluation tables. rapidocr pulls the non-headless OpenCV; put the
+# headless build back on top so cv2 stays the one the project was tested with.
+eval-deps: $(VENV)/.dev
+	$(BIN)/pip install --quiet "rapidocr-onnxruntime==1.4.4"
+	$(BIN)/pip install --quiet --force-reinstall --no-deps opencv-python-headless
+
+# The real-page tables of docs/RESULTS.md (needs ../shared/data or MANGACLEAN_DATA).
+eval-real: $(VENV)/.runtime
+	$(BIN)/mangaclean eval masks --segmenter auto,classical,ppocr --json out/eval_masks.json
+	$(BIN)/mangaclean eval boxes --segmenter auto,classical,ppocr --json out/eval_boxes.json
+	$(BIN)/mangaclean eval inpaint --inpainters auto,white,telea,ns --n 100 --seed 0 --json out/eval_inpaint.json
 
 clean-out:
 	rm -rf out
