@@ -4,8 +4,9 @@
 
 Per variant: parameters, GFLOPs (``torch.utils.flop_counter``, 2 FLOPs per multiply-add) at
 1216x1728 (segmenters) or 512x512 (inpainters), median latency and peak RSS in eager PyTorch
-and ONNX Runtime fp32 and static int8. Each timing runs in a fresh subprocess
-(``measure_worker``) so that its peak memory is its own. The int8 models are calibrated on
+and ONNX Runtime fp32 and static int8. The configurations compared in one row or one claim
+are timed interleaved in one subprocess (``measure_worker``), then each one's peak memory is
+taken alone in a fresh subprocess. The int8 models are calibrated on
 synthetic page-like arrays made here (never on evaluation data). Weights are random: cost does
 not depend on them.
 """
@@ -30,6 +31,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SEG_SIZE = (1216, 1728)
+CALIBRATION_PAGES = 6
 INPAINT_SIZE = (512, 512)
 
 
@@ -95,23 +97,48 @@ def params(kind: str, config) -> int:
 
 
 class Runner:
-    """Runs jobs in subprocesses, exports ONNX files into a scratch folder."""
+    """Spawns measurement jobs, exports ONNX files into a scratch folder."""
 
-    def __init__(self, threads: int, repeats: int, scratch: Path):
-        self.threads, self.repeats, self.scratch = threads, repeats, scratch
+    def __init__(self, threads: int, rounds: int, scratch: Path):
+        self.threads, self.rounds, self.scratch = threads, rounds, scratch
 
-    def job(self, **job: Any) -> dict[str, Any]:
-        job = {"threads": self.threads, "repeats": self.repeats, **job}
+    def _spawn(self, arms: list[dict[str, Any]], rounds: int) -> list[dict[str, Any]]:
+        job = {"threads": self.threads, "rounds": rounds, "arms": arms}
         cmd = [sys.executable, "-m", "mangaclean.export.measure_worker", json.dumps(job)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            log.warning("job failed: %s\n%s", job.get("onnx", job["backend"]), done.stderr[-2000:])
-            return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
-        return json.loads(done.stdout.strip().splitlines()[-1])
+            log.warning("job failed: %s\n%s", json.dumps(arms)[:300], done.stderr[-2000:])
+            error = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+            return [{"error": error} for _ in arms]
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        memory = {k: result[k] for k in ("rss_before_mb", "peak_rss_mb", "peak_delta_mb")}
+        return [{**arm, **memory} for arm in result["arms"]]
 
-    def eager(self, kind: str, config, size, **extra: Any) -> dict[str, Any]:
+    def measure(self, arms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Time ``arms`` interleaved in one process, then take each one's peak memory alone
+        in a fresh process. Returns per arm ``median_s``, ``min_s``, ``runs``, ``peak_rss_mb``
+        (whole process), ``peak_delta_mb`` (above the RSS once the model was loaded)."""
+        timed = self._spawn(arms, self.rounds)
+        results = []
+        for arm, timing in zip(arms, timed, strict=True):
+            if "error" in timing:
+                results.append(timing)
+                continue
+            alone = self._spawn([arm], 1)[0]
+            memory = {k: alone.get(k) for k in ("rss_before_mb", "peak_rss_mb", "peak_delta_mb")}
+            results.append({**{k: timing[k] for k in ("median_s", "min_s", "runs")}, **memory})
+        return results
+
+    @staticmethod
+    def eager(kind: str, config, size, **extra: Any) -> dict[str, Any]:
+        """An eager-PyTorch arm (``extra``: ``mode="train"``, ``batch``)."""
         cfg = dataclasses.asdict(config)
-        return self.job(backend="eager", kind=kind, config=cfg, size=list(size), **extra)
+        return {"backend": "eager", "kind": kind, "config": cfg, "size": list(size), **extra}
+
+    @staticmethod
+    def ort(path: Path, kind: str, size, **extra: Any) -> dict[str, Any]:
+        """An ONNX Runtime arm."""
+        return {"backend": "ort", "onnx": str(path), "kind": kind, "size": list(size), **extra}
 
     def export(self, config, name: str, dynamo: bool = False) -> Path:
         from mangaclean.export.onnx import export_with_manifest
@@ -124,19 +151,20 @@ class Runner:
 
     def quantize(self, fp32: Path, kind: str) -> Path:
         from mangaclean.export.manifest import read_manifest
-        from mangaclean.export.quantize import inpainter_feeds, quantize_with_manifest, segmenter_feeds
+        from mangaclean.export.quantize import (
+            inpainter_feeds,
+            quantize_with_manifest,
+            segmenter_feeds,
+        )
 
         out = fp32.with_name(fp32.stem + ".int8.onnx")
         if not out.exists():
             spec = read_manifest(fp32)["input"]
             rng = np.random.default_rng(0)
-            pages = synthetic_pages(rng, 6)
+            pages = synthetic_pages(rng, CALIBRATION_PAGES)
             make = segmenter_feeds if kind == "segmenter" else inpainter_feeds
             quantize_with_manifest(fp32, out, make(pages, spec, rng, size=512))
         return out
-
-    def ort(self, path: Path, kind: str, size, **extra: Any) -> dict[str, Any]:
-        return self.job(backend="ort", onnx=str(path), kind=kind, size=list(size), **extra)
 
 
 def variant_row(runner: Runner, name: str, quick: bool) -> dict[str, Any]:
@@ -148,11 +176,11 @@ def variant_row(runner: Runner, name: str, quick: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"variant": name, "kind": kind, "size": list(size)}
     row["params"] = params(kind, config)
     row["gflops"] = round(gflops(kind, config, size), 2)
-    row["eager"] = runner.eager(kind, config, size)
     fp32 = runner.export(config, name)
-    row["ort_fp32"] = runner.ort(fp32, kind, size)
+    arms = {"eager": runner.eager(kind, config, size), "ort_fp32": runner.ort(fp32, kind, size)}
     if not quick or name.endswith("_tiny"):
-        row["ort_int8"] = runner.ort(runner.quantize(fp32, kind), kind, size)
+        arms["ort_int8"] = runner.ort(runner.quantize(fp32, kind), kind, size)
+    row.update(zip(arms, runner.measure(list(arms.values())), strict=True))
     log.info("%s: %s", name, json.dumps(row))
     return row
 
@@ -169,17 +197,18 @@ def environment(threads: int) -> dict[str, Any]:
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,
         "allocator": os.environ.get("LD_PRELOAD", "") or "glibc malloc",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "command": "python -m mangaclean.export.measure " + " ".join(sys.argv[1:]),
     }
 
 
-def run(threads: int, repeats: int, quick: bool, only: list[str] | None) -> dict[str, Any]:
+def run(threads: int, rounds: int, quick: bool, only: list[str] | None) -> dict[str, Any]:
     from mangaclean.export.claims import CLAIMS
     from mangaclean.models.registry import list_variants
 
     result: dict[str, Any] = {"environment": environment(threads), "variants": [], "claims": {}}
     with tempfile.TemporaryDirectory(prefix="mangaclean-measure-") as tmp:
-        runner = Runner(threads, repeats, Path(tmp))
+        runner = Runner(threads, rounds, Path(tmp))
         for name in list_variants():
             if only is None or name in only:
                 result["variants"].append(variant_row(runner, name, quick))
@@ -187,6 +216,7 @@ def run(threads: int, repeats: int, quick: bool, only: list[str] | None) -> dict
             if only is None or key in only:
                 result["claims"][key] = claim(runner, quick)
                 log.info("claim %s: %s", key, json.dumps(result["claims"][key]))
+    result["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
 
@@ -197,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds after one warm-up")
     parser.add_argument("--quick", action="store_true", help="skip int8 and the slow claims")
     parser.add_argument("--only", nargs="*", help="variant names or claim letters (a, b, c, d)")
     args = parser.parse_args(argv)
@@ -206,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     package_log = logging.getLogger("mangaclean")
     package_log.addHandler(handler)
     package_log.setLevel(logging.INFO)
-    result = run(args.threads, args.repeats, args.quick, args.only)
+    result = run(args.threads, args.rounds, args.quick, args.only)
     text = render(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,13 +1,18 @@
-"""One timing job of ``mangaclean.export.measure``, run in a fresh process so that its peak
-memory (``ru_maxrss``) belongs to that job alone.
+"""One job of ``mangaclean.export.measure``, run in a fresh process.
 
-``python -m mangaclean.export.measure_worker '<job json>'`` prints one JSON line:
-``{"median_s", "min_s", "runs", "rss_before_mb", "peak_rss_mb", "peak_delta_mb"}``.
+``python -m mangaclean.export.measure_worker '<job json>'`` prints one JSON line.
 
-Job fields: ``backend`` ("eager" | "ort"), ``size`` [H, W], ``threads``, ``batch`` (1), and
+A job is a list of ``arms`` (configurations) timed *interleaved* in this one process: after a
+warm-up call of each, every round calls each arm once, alternating the order (A B, B A, ...),
+so that a busy phase of the shared machine hits all arms alike. Result:
+``{"arms": [{"median_s", "min_s", "runs"}], "rss_before_mb", "peak_rss_mb", "peak_delta_mb"}``;
+the memory fields are only meaningful for single-arm jobs (the measure runs one per arm).
+
+Arm fields: ``backend`` ("eager" | "ort"), ``size`` [H, W], ``batch`` (1), and
 - eager: ``kind`` + ``config`` (a model; or ``kind: "encoder"`` with a MobileNetV2 config),
   ``mode`` ("infer" | "train": forward + backward + zeroing the gradients);
 - ort: ``onnx`` (a file path) and ``kind``.
+Job fields: ``arms``, ``threads``, ``rounds`` (tripled when a round takes under 0.3 s).
 """
 
 from __future__ import annotations
@@ -54,17 +59,20 @@ def inputs(kind: str, batch: int, channels: int, h: int, w: int) -> list[np.ndar
     return [image * (1.0 - hole), hole]
 
 
-def time_calls(call, repeats: int) -> list[float]:
-    """One warm-up call, then ``repeats`` timed calls (3x more when the warm-up was fast)."""
+def time_interleaved(calls: list, rounds: int) -> list[list[float]]:
+    """Warm each call up once, then time ``rounds`` rounds of all calls, alternating order."""
     start = time.perf_counter()
-    call()
-    if time.perf_counter() - start < FAST_RUN_S:
-        repeats *= 3
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    for call in calls:
         call()
-        times.append(time.perf_counter() - start)
+    if time.perf_counter() - start < FAST_RUN_S:
+        rounds *= 3
+    times: list[list[float]] = [[] for _ in calls]
+    for r in range(rounds):
+        order = range(len(calls)) if r % 2 == 0 else reversed(range(len(calls)))
+        for i in order:
+            start = time.perf_counter()
+            calls[i]()
+            times[i].append(time.perf_counter() - start)
     return times
 
 
@@ -74,7 +82,6 @@ def eager_call(job: dict[str, Any]):
     from mangaclean.models.encoders.mobilenet_v2 import MobileNetV2Config, MobileNetV2Encoder
     from mangaclean.models.registry import build_from_config
 
-    torch.set_num_threads(int(job["threads"]))
     if job["kind"] == "encoder":
         model = MobileNetV2Encoder(MobileNetV2Config(**job["config"]))
         channels, kind = model.config.in_channels, "segmenter"
@@ -102,12 +109,12 @@ def eager_call(job: dict[str, Any]):
     return call
 
 
-def ort_call(job: dict[str, Any]):
+def ort_call(job: dict[str, Any], threads: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = int(job["threads"])
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(job["onnx"], options, providers=["CPUExecutionProvider"])
     first = session.get_inputs()[0]
@@ -119,14 +126,18 @@ def ort_call(job: dict[str, Any]):
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    call = eager_call(job) if job["backend"] == "eager" else ort_call(job)
+    threads = int(job["threads"])
+    if any(arm["backend"] == "eager" for arm in job["arms"]):
+        import torch
+
+        torch.set_num_threads(threads)
+    calls = [eager_call(arm) if arm["backend"] == "eager" else ort_call(arm, threads) for arm in job["arms"]]
     before = rss_mb()
-    times = time_calls(call, int(job.get("repeats", 3)))
+    times = time_interleaved(calls, int(job.get("rounds", 3)))
     peak = peak_rss_mb()
+    arms = [{"median_s": statistics.median(t), "min_s": min(t), "runs": len(t)} for t in times]
     return {
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "runs": len(times),
+        "arms": arms,
         "rss_before_mb": round(before, 1),
         "peak_rss_mb": round(peak, 1),
         "peak_delta_mb": round(peak - before, 1),

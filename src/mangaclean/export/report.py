@@ -138,7 +138,8 @@ def render(result: dict[str, Any]) -> str:
         f"Command: `{env['command']}`  \n"
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['threads']} threads; "
         f"torch {env['torch']}, onnxruntime {env['onnxruntime']}, allocator {env['allocator']}; "
-        f"{env['date']}\n",
+        f"{env['date']}; load average (1, 5, 15 min) {env.get('load_average_at_start')} at the "
+        f"start, {env.get('load_average_at_end')} at the end\n",
         "## Variants\n",
         variants_table(result["variants"]),
     ]
