@@ -36,13 +36,22 @@ def test_batch_goes_on_past_bad_files(pages, tmp_path, capsys):
     out = tmp_path / "out"
     assert _run("clean", pages, "-o", out, "--save-mask", "--save-compare") == 1
     err = capsys.readouterr().err
-    for name, problem in [("empty.png", "empty file"), ("text.jpg", "not an image"),
-                          ("cut.png", "truncated"), ("float.tif", "mode 'F'"),
-                          ("dangling.png", "cannot read")]:  # fmt: skip
+    for name, problem in [
+        ("empty.png", "empty file"),
+        ("text.jpg", "not an image"),
+        ("cut.png", "truncated"),
+        ("float.tif", "mode 'F'"),
+        ("dangling.png", "cannot read"),
+    ]:
         assert any(name in line and problem in line for line in err.splitlines()), (name, err)
     assert "3 done, 0 skipped, 5 failed" in err
-    for rel in ("chapter/page2.png", "chapter/page10.png", "colour.jpg",
-                "chapter/page2_mask.png", "chapter/page2_compare.png"):  # fmt: skip
+    for rel in (
+        "chapter/page2.png",
+        "chapter/page10.png",
+        "colour.jpg",
+        "chapter/page2_mask.png",
+        "chapter/page2_compare.png",
+    ):
         assert (out / rel).is_file(), rel
     assert not (out / "empty.png").exists()
     assert not list(out.rglob("*.part"))

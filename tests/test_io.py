@@ -29,9 +29,17 @@ def _gradient(mode: str = "L", size=(40, 30)) -> Image.Image:
 
 @pytest.mark.parametrize(
     "mode, expect_ndim, expect_alpha",
-    [("1", 2, False), ("L", 2, False), ("LA", 2, True), ("P", 3, False), ("RGB", 3, False),
-     ("RGBA", 3, True), ("CMYK", 3, False), ("I;16", 2, False)],
-)  # fmt: skip
+    [
+        ("1", 2, False),
+        ("L", 2, False),
+        ("LA", 2, True),
+        ("P", 3, False),
+        ("RGB", 3, False),
+        ("RGBA", 3, True),
+        ("CMYK", 3, False),
+        ("I;16", 2, False),
+    ],
+)
 def test_modes_read(mode, expect_ndim, expect_alpha):
     image = _gradient("RGB").convert(mode) if mode in ("P", "RGBA", "CMYK") else _gradient(mode)
     fmt = "TIFF" if mode == "CMYK" else "PNG"
@@ -88,10 +96,17 @@ def test_alpha_dpi_icc_roundtrip(tmp_path):
 
 @pytest.mark.parametrize(
     "data, message",
-    [(b"", "empty file"), (b"hello, I am text", "not an image"),
-     (_bytes(Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 400), np.uint8)), "PNG")[:3000],
-      "truncated")],
-)  # fmt: skip
+    [
+        (b"", "empty file"),
+        (b"hello, I am text", "not an image"),
+        (
+            _bytes(Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 400), np.uint8)), "PNG")[
+                :3000
+            ],
+            "truncated",
+        ),
+    ],
+)
 def test_bad_bytes_name_the_file(data, message):
     with pytest.raises(ImageReadError, match=rf"page\.png: .*{message}"):
         decode_image(data, "page.png")

@@ -52,9 +52,23 @@ def test_recipe_overrides_and_unknown_keys(tmp_path):
 
 
 def _tiny(tmp_path, **changes) -> TrainConfig:
-    values = dict(task="seg", model="seg_tiny", out_dir=str(tmp_path / "run"), steps=4, batch_size=2,
-                  crop=64, workers=0, val_every=2, val_size=2, checkpoint_every=2, log_every=1,
-                  optimizer="sgd", lr=1e-2, bf16=False, threads=1)  # fmt: skip
+    values = dict(
+        task="seg",
+        model="seg_tiny",
+        out_dir=str(tmp_path / "run"),
+        steps=4,
+        batch_size=2,
+        crop=64,
+        workers=0,
+        val_every=2,
+        val_size=2,
+        checkpoint_every=2,
+        log_every=1,
+        optimizer="sgd",
+        lr=1e-2,
+        bf16=False,
+        threads=1,
+    )
     return TrainConfig(**{**values, **changes})
 
 

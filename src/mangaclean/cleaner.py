@@ -19,10 +19,15 @@ class Cleaner:
     >>> result.page, result.mask                      # cleaned pixels, erased pixels
     """
 
-    def __init__(self, segmenter: str = "auto", inpainter: str = "auto",
-                 options: CleanOptions = CleanOptions(), threads: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        segmenter: str = "auto",
+        inpainter: str = "auto",
+        options: CleanOptions | None = None,
+        threads: int | None = None,
+    ):
         self.models = load_models(segmenter, inpainter, threads)
-        self.options = options
+        self.options = options or CleanOptions()
 
     def clean(self, page: np.ndarray | str | os.PathLike) -> CleanResult:
         pixels = page if isinstance(page, np.ndarray) else read_image(page).pixels

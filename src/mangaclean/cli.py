@@ -1,8 +1,8 @@
 """The ``mangaclean`` command line.
 
-Each subcommand lives in a module exposing ``add_arguments(parser)`` and ``run(args) -> int``;
-the module is imported only when its command is used or ``--help`` lists it, and heavy
-imports (torch, onnx) happen inside ``run``. Exit status: 0 all good, 1 some inputs failed,
+Each subcommand lives in a module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
+Command modules import only light things at module level; heavy imports (torch, onnx,
+rapidocr) happen inside ``run``, so every inference command works without torch. Exit status: 0 all good, 1 some inputs failed,
 2 usage error.
 """
 
@@ -44,12 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mangaclean {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not exc.name.startswith("mangaclean"):
-                raise
-            continue  # a command whose module is not part of this build
+        module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)

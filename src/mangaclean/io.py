@@ -30,9 +30,15 @@ DEFAULT_MAX_PIXELS = 100_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 LOSSY_FORMATS = ("JPEG", "WEBP")
 _FORMAT_BY_SUFFIX = {
-    ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
-    ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".gif": "PNG",
-}  # fmt: skip
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".bmp": "BMP",
+    ".gif": "PNG",
+}
 _SUFFIX_BY_CHOICE = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
 _GRAY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I", "F")
 
@@ -125,8 +131,9 @@ def _page_from_pil(image: Image.Image, name: str) -> Page:
     if mode in ("1", "L"):
         return Page(np.asarray(image.convert("L")).copy(), **common)
     if mode == "LA":
-        return Page(np.asarray(image.getchannel("L")).copy(),
-                    alpha=np.asarray(image.getchannel("A")).copy(), **common)  # fmt: skip
+        return Page(
+            np.asarray(image.getchannel("L")).copy(), alpha=np.asarray(image.getchannel("A")).copy(), **common
+        )
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         deep = np.asarray(image, dtype=np.int64)
         if deep.max(initial=0) > 65535 or deep.min(initial=0) < 0:
@@ -137,8 +144,9 @@ def _page_from_pil(image: Image.Image, name: str) -> Page:
         return Page(np.asarray(image.convert("RGB")).copy(), **common)
     if mode in ("RGBA", "RGBa", "PA"):
         rgba = image.convert("RGBA")
-        return Page(np.asarray(rgba.convert("RGB")).copy(),
-                    alpha=np.asarray(rgba.getchannel("A")).copy(), **common)  # fmt: skip
+        return Page(
+            np.asarray(rgba.convert("RGB")).copy(), alpha=np.asarray(rgba.getchannel("A")).copy(), **common
+        )
     raise UnsupportedImageError(f"{name}: image mode {mode!r} is not supported")
 
 

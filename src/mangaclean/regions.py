@@ -59,11 +59,22 @@ def find_regions(
             continue
         fill = _flat_colour(pixels, removal, window)
         ys, xs = np.nonzero(own)
-        box = (window[1].start + int(xs.min()), window[0].start + int(ys.min()),
-               int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1)  # fmt: skip
-        regions.append(TextRegion(box=box, background="flat" if fill else "textured", fill=fill,
-                                  stroke=stroke, margin=margin,
-                                  dark_text=rule.dark_text if rule else True))  # fmt: skip
+        box = (
+            window[1].start + int(xs.min()),
+            window[0].start + int(ys.min()),
+            int(xs.max() - xs.min()) + 1,
+            int(ys.max() - ys.min()) + 1,
+        )
+        regions.append(
+            TextRegion(
+                box=box,
+                background="flat" if fill else "textured",
+                fill=fill,
+                stroke=stroke,
+                margin=margin,
+                dark_text=rule.dark_text if rule else True,
+            )
+        )
     return regions, removal
 
 

@@ -40,8 +40,9 @@ def inpaint_block(pixels: np.ndarray, removal: np.ndarray, region: TextRegion, i
     crop[own] = filled[own]
 
 
-def fill_flat_blocks(pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion],
-                     fill: str = "auto") -> list[TextRegion]:  # fmt: skip
+def fill_flat_blocks(
+    pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion], fill: str = "auto"
+) -> list[TextRegion]:
     """Paint the blocks that get a flat colour, in place; return the blocks left to inpaint.
 
     fill: ``auto`` (flat colour where the background is flat), ``white`` (every block painted
@@ -58,8 +59,9 @@ def fill_flat_blocks(pixels: np.ndarray, removal: np.ndarray, regions: list[Text
     return rest
 
 
-def inpaint_blocks(pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion],
-                   inpainter: Inpainter) -> None:  # fmt: skip
+def inpaint_blocks(
+    pixels: np.ndarray, removal: np.ndarray, regions: list[TextRegion], inpainter: Inpainter
+) -> None:
     """Inpaint each block in place, on a crop with context around it."""
     for region in regions:
         inpaint_block(pixels, removal, region, inpainter)

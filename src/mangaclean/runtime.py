@@ -112,8 +112,10 @@ def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int
     if length <= tile:
         return [(0, length, 0, length)]
     step = tile - 2 * overlap
-    return [(max(start - overlap, 0), min(start + step + overlap, length), start, min(start + step, length))
-            for start in range(0, length, step)]  # fmt: skip
+    return [
+        (max(start - overlap, 0), min(start + step + overlap, length), start, min(start + step, length))
+        for start in range(0, length, step)
+    ]
 
 
 class OnnxSegmenter:

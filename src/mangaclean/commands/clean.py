@@ -39,17 +39,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write <name>_mask.png: the erased pixels (255)",
     )
-    parser.add_argument("--save-compare", action="store_true",
-                        help="also write <name>_compare.png: before | mask | after")  # fmt: skip
+    parser.add_argument(
+        "--save-compare", action="store_true", help="also write <name>_compare.png: before | mask | after"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     workers, threads = common.workers_and_threads(args)
     roles = ("page",) + ("mask",) * args.save_mask + ("compare",) * args.save_compare
     settings = Settings(
-        segmenter=args.segmenter, inpainter=args.inpainter, threads=threads,
-        options=common.options_from(args), roles=roles, fmt=args.fmt,
-        max_pixels=int(args.max_megapixels * 1e6), quality=args.quality,
-    )  # fmt: skip
-    return run_pages(args.inputs, args.output, settings, workers,
-                     args.skip_existing, args.overwrite, args.quiet)  # fmt: skip
+        segmenter=args.segmenter,
+        inpainter=args.inpainter,
+        threads=threads,
+        options=common.options_from(args),
+        roles=roles,
+        fmt=args.fmt,
+        max_pixels=int(args.max_megapixels * 1e6),
+        quality=args.quality,
+    )
+    return run_pages(
+        args.inputs, args.output, settings, workers, args.skip_existing, args.overwrite, args.quiet
+    )

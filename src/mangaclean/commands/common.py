@@ -52,7 +52,7 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse images larger than this (decompression-bomb guard; default 100)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, errors only")
-    parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")  # fmt: skip
+    parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True) -> None:
@@ -73,8 +73,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
         default=0.5,
         help="text probability above which a pixel is text (default 0.5)",
     )
-    parser.add_argument("--dilate", type=int, default=0, metavar="PX",
-                        help="px added to the removal margin around glyphs (negative shrinks it)")  # fmt: skip
+    parser.add_argument(
+        "--dilate",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="px added to the removal margin of glyphs (negative shrinks it)",
+    )
 
 
 def options_from(args: argparse.Namespace) -> CleanOptions:

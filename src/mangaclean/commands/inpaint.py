@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="allow writing over an input file")
-    parser.add_argument("-q", "--quiet", action="store_true", help="errors only")  # fmt: skip
+    parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,5 +78,8 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
             ".bmp",
         )
         return [(path, args.mask, args.output if is_file else args.output / rel)]
-    return [(path, args.masks / rel.with_suffix(".png"), args.output / batch.output_name(rel, "same", "page"))
-            for path, rel in found if not batch.is_archive(path)]  # fmt: skip
+    return [
+        (path, args.masks / rel.with_suffix(".png"), args.output / batch.output_name(rel, "same", "page"))
+        for path, rel in found
+        if not batch.is_archive(path)
+    ]

@@ -23,16 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     common.add_io_arguments(parser)
     common.add_model_arguments(parser, inpainter=False)
-    parser.add_argument("--removal", action="store_true",
-                        help="write the grown removal mask instead of the tight glyph mask")  # fmt: skip
+    parser.add_argument(
+        "--removal", action="store_true", help="write the grown removal mask instead of the tight glyph mask"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     workers, threads = common.workers_and_threads(args)
     settings = Settings(
-        segmenter=args.segmenter, inpainter="telea", threads=threads,
-        options=common.options_from(args), roles=("mask_only",), removal_mask=args.removal,
+        segmenter=args.segmenter,
+        inpainter="telea",
+        threads=threads,
+        options=common.options_from(args),
+        roles=("mask_only",),
+        removal_mask=args.removal,
         max_pixels=int(args.max_megapixels * 1e6),
-    )  # fmt: skip
-    return run_pages(args.inputs, args.output, settings, workers,
-                     args.skip_existing, args.overwrite, args.quiet)  # fmt: skip
+    )
+    return run_pages(
+        args.inputs, args.output, settings, workers, args.skip_existing, args.overwrite, args.quiet
+    )

@@ -132,12 +132,14 @@ def run_pages(
         or any(format_for(job.outputs[primary]) in LOSSY_FORMATS for job in loose if primary == "page")
     ):
         if not quiet:
-            _echo(f"note: JPEG/WebP outputs are re-encoded at quality {settings.quality} (lossy); "
-                  "--format png keeps them lossless")  # fmt: skip
+            _echo(
+                f"note: JPEG/WebP outputs are re-encoded at quality {settings.quality} (lossy); "
+                "--format png keeps them lossless"
+            )
     start = time.perf_counter()
     bar = _progress(total, quiet)
     with batch.worker_pool(workers, init_worker, (settings,)) as pool_map:
-        for outcome, job in zip(pool_map(process, loose), loose):
+        for outcome, job in zip(pool_map(process, loose), loose, strict=True):
             _finish_page(outcome, job, tally, settings)
             bar.update(1)
         for job in archives:
@@ -214,8 +216,9 @@ def _run_archive(job: ArchiveJob, pool_map, out_dir: Path, settings: Settings, t
                 _fail(tally, str(exc))
                 continue
             rel = batch.safe_member_path(member.filename)
-            outputs = {role: str(side / batch.output_name(rel, settings.fmt, role))
-                       for role in settings.roles}  # fmt: skip
+            outputs = {
+                role: str(side / batch.output_name(rel, settings.fmt, role)) for role in settings.roles
+            }
             outputs["page"] = str(batch.output_name(Path(member.filename), settings.fmt, "page"))
             page_jobs.append(PageJob(name, data, outputs))
             entries.append((member, len(page_jobs) - 1))
@@ -258,14 +261,21 @@ def _echo(line: str) -> None:
 def _progress(total: int, quiet: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="page", disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
-                dynamic_ncols=True)  # fmt: skip
+    return tqdm(
+        total=total,
+        unit="page",
+        disable=quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def _summary(tally: Tally, seconds: float, quiet: bool) -> None:
     rate = tally.done / seconds if seconds > 0 else 0.0
     if not quiet or tally.failed:
-        _echo(f"{tally.done} done, {tally.skipped} skipped, {len(tally.failed)} failed "
-              f"in {seconds:.1f} s ({rate:.2f} pages/s)")  # fmt: skip
+        _echo(
+            f"{tally.done} done, {tally.skipped} skipped, {len(tally.failed)} failed "
+            f"in {seconds:.1f} s ({rate:.2f} pages/s)"
+        )
     if tally.failed:
         _echo("failed:\n  " + "\n  ".join(tally.failed))

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mangaclean.eval.reports import machine
 
 STAGES = ("read", "segment", "refine", "fill", "inpaint", "write")
 SIZES = {"S": (827, 1170), "M": (1807, 2570), "L": (6000, 8000)}
@@ -61,14 +62,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per page (default 5)")
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-config peak-RSS runs")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     configs = [parse_config(text) for text in args.compare]
     pages = _bench_pages(args.pages, [s for s in args.sizes.split(",") if s])
-    results = {"machine": _machine(), "date": time.strftime("%Y-%m-%d"), "threads": args.threads,
-               "configs": {}, "pages": [name for name, _ in pages]}  # fmt: skip
+    results = {
+        "machine": f"{machine()}, Python {sys.version.split()[0]}",
+        "date": time.strftime("%Y-%m-%d"),
+        "threads": args.threads,
+        "configs": {},
+        "pages": [name for name, _ in pages],
+    }
     timed = _time_interleaved(configs, pages, args.repeat, args.threads)
     for config in configs:
         entry = timed[config.label]
@@ -135,9 +141,15 @@ def _time_interleaved(configs, pages, repeat: int, threads: int | None) -> dict:
             for _ in range(repeat):
                 for c in configs:
                     samples[c.label][name].append(_clean_once(loaded[c.label][0], name, data, folder))
-    return {c.label: {"segmenter": c.segmenter, "inpainter": c.inpainter, "load_s": loaded[c.label][1],
-                      "pages": {name: _summarise(runs) for name, runs in samples[c.label].items()}}
-            for c in configs}  # fmt: skip
+    return {
+        c.label: {
+            "segmenter": c.segmenter,
+            "inpainter": c.inpainter,
+            "load_s": loaded[c.label][1],
+            "pages": {name: _summarise(runs) for name, runs in samples[c.label].items()},
+        }
+        for c in configs
+    }
 
 
 def _summarise(runs: list[dict[str, float]]) -> dict:
@@ -173,21 +185,11 @@ def _cold_start(config: BenchConfig, threads: int | None) -> float:
         f"load_models({config.segmenter!r}, {config.inpainter!r}, {threads!r}); "
         "print(time.perf_counter() - t)"
     )
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True).stdout) for _ in range(3)]  # fmt: skip
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(3)
+    ]
     return statistics.median(runs)
-
-
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
 
 
 def _print_report(results: dict, configs: list[BenchConfig]) -> None:
@@ -202,9 +204,11 @@ def _print_report(results: dict, configs: list[BenchConfig]) -> None:
             stats = results["configs"][c.label]["pages"][name]
             cells = [f"{stats[s]['median'] * 1000:.0f}" for s in STAGES]
             total = stats["total"]
-            print(f"| {c.label} | " + " | ".join(cells) + f" | {total['median'] * 1000:.0f} | "
-                  f"{total['min'] * 1000:.0f}-{total['max'] * 1000:.0f} | {1 / total['median']:.2f} | "
-                  f"{total['median'] / base:.2f}x |")  # fmt: skip
+            print(
+                f"| {c.label} | " + " | ".join(cells) + f" | {total['median'] * 1000:.0f} | "
+                f"{total['min'] * 1000:.0f}-{total['max'] * 1000:.0f} | {1 / total['median']:.2f} | "
+                f"{total['median'] / base:.2f}x |"
+            )
     print("\n| config | model load s | cold start s (import + load) | peak RSS MB |\n|---|---|---|---|")
     for c in configs:
         entry = results["configs"][c.label]

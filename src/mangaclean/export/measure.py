@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mangaclean.export.measure")  # also when run as __main__
 
 SEG_SIZE = (1216, 1728)
 CALIBRATION_PAGES = 6

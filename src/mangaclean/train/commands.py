@@ -41,8 +41,22 @@ def run(args: argparse.Namespace) -> int:
     from mangaclean.train.config import load_config
     from mangaclean.train.loop import train
 
-    keys = ("out_dir", "model", "steps", "batch_size", "crop", "lr", "workers", "device", "threads",
-            "seed", "pairs", "mask_folders", "art_dir", "bf16")  # fmt: skip
+    keys = (
+        "out_dir",
+        "model",
+        "steps",
+        "batch_size",
+        "crop",
+        "lr",
+        "workers",
+        "device",
+        "threads",
+        "seed",
+        "pairs",
+        "mask_folders",
+        "art_dir",
+        "bf16",
+    )
     overrides = {key: getattr(args, key) for key in keys}
     config = load_config(args.config, {**overrides, "task": args.task})
     best = train(config, resume=not args.fresh)

@@ -83,7 +83,13 @@ def training_dataset(config: TrainConfig) -> Dataset:
 
 def validation_batches(config: TrainConfig) -> list[dict[str, torch.Tensor]]:
     """The fixed synthetic validation set, rendered once and kept in memory as batches."""
-    base = validation_set(config.val_size, config.seed, config.crop, SynthConfig(art_dir=config.art_dir),
-                          _channels(config), inpaint=config.task == "inpaint")  # fmt: skip
+    base = validation_set(
+        config.val_size,
+        config.seed,
+        config.crop,
+        SynthConfig(art_dir=config.art_dir),
+        _channels(config),
+        inpaint=config.task == "inpaint",
+    )
     loader = DataLoader(_Prepared(base, config), batch_size=config.batch_size, num_workers=config.workers)
     return list(loader)

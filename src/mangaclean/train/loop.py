@@ -66,9 +66,13 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
         step * config.batch_size * world, config.steps * config.batch_size * world, rank, world
     )
     loader = DataLoader(
-        training_dataset(config), batch_size=config.batch_size, sampler=stream,
-        num_workers=config.workers, persistent_workers=config.workers > 0, drop_last=True,
-    )  # fmt: skip
+        training_dataset(config),
+        batch_size=config.batch_size,
+        sampler=stream,
+        num_workers=config.workers,
+        persistent_workers=config.workers > 0,
+        drop_last=True,
+    )
     validation = validation_batches(config) if rank == 0 else []
     started, seen = time.perf_counter(), 0
     for batch in loader:
@@ -80,8 +84,16 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
             continue
         if step % config.log_every == 0:
             rate = seen / (time.perf_counter() - started)
-            _log_row(out, {"step": step, "lr": optimizer.param_groups[0]["lr"], "loss": loss,
-                           "samples_per_s": rate, **parts})  # fmt: skip
+            _log_row(
+                out,
+                {
+                    "step": step,
+                    "lr": optimizer.param_groups[0]["lr"],
+                    "loss": loss,
+                    "samples_per_s": rate,
+                    **parts,
+                },
+            )
         if step % config.val_every == 0 or step == config.steps:
             metrics = evaluate(model, validation, config, device)
             _log_row(out, {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
@@ -118,8 +130,13 @@ def _loss(model, batch, config: TrainConfig, device) -> tuple[torch.Tensor, dict
         return loss, {}
     hole, clean = batch["hole"].to(device), batch["clean"].to(device)
     output = model(clean * (1.0 - hole), hole).float()
-    weights = {"hole": config.w_hole, "valid": config.w_valid, "tv": config.w_tv,
-               "grad": config.w_grad, "freq": config.w_freq}  # fmt: skip
+    weights = {
+        "hole": config.w_hole,
+        "valid": config.w_valid,
+        "tv": config.w_tv,
+        "grad": config.w_grad,
+        "freq": config.w_freq,
+    }
     return losses.inpainting_loss(output, clean, hole, weights)
 
 

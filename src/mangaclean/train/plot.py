@@ -30,8 +30,16 @@ def _panel(title: str, series: list[tuple[np.ndarray, np.ndarray, tuple[int, int
     cv2.rectangle(canvas, (MARGIN, MARGIN), (WIDTH - MARGIN, HEIGHT - MARGIN), (180, 180, 180), 1)
     for text, y in ((f"{y1:.4g}", MARGIN + 10), (f"{y0:.4g}", HEIGHT - MARGIN)):
         cv2.putText(canvas, text, (2, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (60, 60, 60), 1, cv2.LINE_AA)
-    cv2.putText(canvas, f"step {x1:.0f}", (WIDTH - MARGIN - 80, HEIGHT - 15),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.4, (60, 60, 60), 1, cv2.LINE_AA)  # fmt: skip
+    cv2.putText(
+        canvas,
+        f"step {x1:.0f}",
+        (WIDTH - MARGIN - 80, HEIGHT - 15),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.4,
+        (60, 60, 60),
+        1,
+        cv2.LINE_AA,
+    )
     for x, y, colour in series:
         if x.size < 2:
             continue
