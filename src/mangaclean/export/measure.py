@@ -124,7 +124,7 @@ class Runner:
             if "error" in timing:
                 results.append(timing)
                 continue
-            alone = self._spawn([arm], 1)[0]
+            alone = self._spawn([arm], 0)[0]  # one call: its peak memory
             memory = {k: alone.get(k) for k in ("rss_before_mb", "peak_rss_mb", "peak_delta_mb")}
             results.append({**{k: timing[k] for k in ("median_s", "min_s", "runs")}, **memory})
         return results

@@ -12,7 +12,8 @@ Arm fields: ``backend`` ("eager" | "ort"), ``size`` [H, W], ``batch`` (1), and
 - eager: ``kind`` + ``config`` (a model; or ``kind: "encoder"`` with a MobileNetV2 config),
   ``mode`` ("infer" | "train": forward + backward + zeroing the gradients);
 - ort: ``onnx`` (a file path) and ``kind``.
-Job fields: ``arms``, ``threads``, ``rounds`` (tripled when a round takes under 0.3 s).
+Job fields: ``arms``, ``threads``, ``rounds`` (tripled when a round takes under 0.3 s; 0 =
+only the warm-up call, for a memory measurement).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def time_interleaved(calls: list, rounds: int) -> list[list[float]]:
     start = time.perf_counter()
     for call in calls:
         call()
-    if time.perf_counter() - start < FAST_RUN_S:
+    if rounds and time.perf_counter() - start < FAST_RUN_S:
         rounds *= 3
     times: list[list[float]] = [[] for _ in calls]
     for r in range(rounds):
@@ -135,7 +136,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     before = rss_mb()
     times = time_interleaved(calls, int(job.get("rounds", 3)))
     peak = peak_rss_mb()
-    arms = [{"median_s": statistics.median(t), "min_s": min(t), "runs": len(t)} for t in times]
+    arms = [{"median_s": statistics.median(t), "min_s": min(t), "runs": len(t)} if t else {} for t in times]
     return {
         "arms": arms,
         "rss_before_mb": round(before, 1),

@@ -14,7 +14,7 @@ def _ms(timing: dict[str, Any] | None) -> str:
 
 
 def _mb(timing: dict[str, Any] | None, key: str = "peak_rss_mb") -> str:
-    if not timing or "error" in timing:
+    if not timing or timing.get(key) is None:
         return "-"
     return f"{timing[key]:.0f}"
 
