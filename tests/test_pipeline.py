@@ -113,3 +113,14 @@ def test_import_does_not_need_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_refine_never_grows_into_a_balloon_outline():
+    page = np.full((60, 60), 250, np.uint8)
+    page[:, 10:13] = 5  # a balloon outline running down the crop
+    page[20:40, 20:23] = 10  # a glyph stroke beside it
+    loose = np.zeros((60, 60), np.float32)
+    loose[16:44, 12:27] = 1.0  # the prediction spills one column onto the outline
+    tight = refine_text_mask(page, loose)
+    assert tight[20:40, 20:23].all()
+    assert tight[:, 10:13].sum() == 28  # only the predicted outline pixels, not the rest of the line

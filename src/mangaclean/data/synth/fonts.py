@@ -109,9 +109,11 @@ def classify(family: str, path: str, cjk: bool) -> str:
     return "gothic"
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=192)
 def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
-    """A FreeType font at ``size`` pixels (cached per process)."""
+    """A FreeType font at ``size`` pixels (cached per process; each open face of a large CJK
+    collection holds megabytes, so the cache is kept small: a 4096-entry cache grew a
+    training worker past 4 GB)."""
     return ImageFont.truetype(path, size=max(1, int(size)), index=index)
 
 
@@ -233,7 +235,7 @@ def font_library(font_dirs: tuple[str, ...] = (), system: bool = True) -> FontLi
     return FontLibrary(by_style=by_style, fallback=plain[0])
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=8192)
 def glyph_cell(face: FontFace, size: int, text: str, stroke: int = 0) -> np.ndarray:
     """``text`` (usually one character) drawn centred in a cell.
 
