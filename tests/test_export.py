@@ -120,6 +120,7 @@ def test_default_dynamo_exporter_matches_eager(tmp_path: Path, name: str) -> Non
 
 @pytest.mark.parametrize("name", ["seg_tiny", "inpaint_pconv_tiny"])
 def test_static_int8_stays_close_to_fp32(tmp_path: Path, name: str) -> None:
+    torch.manual_seed(0)  # the check depends on the weights: make them the same every run
     model = build_model(name).eval()
     fp32 = tmp_path / f"{name}.onnx"
     export_with_manifest(model, fp32, dynamo=False)

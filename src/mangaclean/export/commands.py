@@ -13,6 +13,7 @@ torch is imported only inside ``run``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch.onnx exporter (default dynamo; torchscript is ~20x faster to run)",
     )
     parser.add_argument("--no-check", action="store_true", help="skip the ONNX-vs-eager check")
+    parser.add_argument(
+        "--extra", type=Path, help="JSON object merged into the manifest (e.g. measured dev metrics)"
+    )
     parser.add_argument("--int8", action="store_true", help="also write a static int8 model")
     parser.add_argument(
         "--calibration",
@@ -77,8 +81,8 @@ def _load_model(args: argparse.Namespace):
     from mangaclean.models.registry import build_model
 
     if args.checkpoint is not None:
-        model, _ = load_checkpoint(args.checkpoint)
-        return model
+        model, manifest = load_checkpoint(args.checkpoint)
+        return model, {k: manifest[k] for k in ("training", "synthetic_validation") if k in manifest}
     if not args.variant:
         raise ModelError("give a checkpoint (.safetensors) or --variant NAME (see --list)")
     try:
@@ -86,7 +90,7 @@ def _load_model(args: argparse.Namespace):
     except KeyError as exc:
         raise ModelError(str(exc.args[0])) from exc
     log.warning("exporting %s with random weights (no checkpoint given)", args.variant)
-    return model
+    return model, {}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,10 +106,13 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--int8 needs --calibration PAGES (images or folders of images)")
     from mangaclean.export.onnx import check_parity, export_with_manifest
 
-    model = _load_model(args)
+    model, extra = _load_model(args)
+    if args.extra is not None:
+        extra.update(json.loads(args.extra.read_text()))
     stem = args.name or model.variant
     onnx_path = args.out / f"{stem}.onnx"
-    manifest = export_with_manifest(model, onnx_path, opset=args.opset, dynamo=args.exporter == "dynamo")
+    dynamo = args.exporter == "dynamo"
+    manifest = export_with_manifest(model, onnx_path, opset=args.opset, dynamo=dynamo, extra=extra)
     print(f"wrote {onnx_path} and {manifest}")
     if not args.no_check:
         worst = check_parity(model, onnx_path, sizes=((3, 5), (2, 2)))
