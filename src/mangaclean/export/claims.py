@@ -122,10 +122,43 @@ def claim_exporter(runner: Runner, quick: bool) -> dict[str, Any]:
     return {"variant": "seg_mnv2_light", "size": list(SEG_SIZE), "rows": rows}
 
 
+SMALL_CANDIDATES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "32-64-128-128-128-128": ((32, 64, 128, 128, 128, 128), (5, 3, 3, 3, 3, 3)),
+    "32-64-128-256-256-256": ((32, 64, 128, 256, 256, 256), (5, 3, 3, 3, 3, 3)),
+    "24-48-96-192-192-192": ((24, 48, 96, 192, 192, 192), (5, 3, 3, 3, 3, 3)),
+    "16-32-64-128-128-128": ((16, 32, 64, 128, 128, 128), (5, 3, 3, 3, 3, 3)),
+    "16-32-64-128-256-256 (chosen)": ((16, 32, 64, 128, 256, 256), (5, 3, 3, 3, 3, 3)),
+    "16-32-64-128-192-192-192": ((16, 32, 64, 128, 192, 192, 192), (5, 3, 3, 3, 3, 3, 3)),
+}
+
+
+def claim_small_scan(runner: Runner, quick: bool) -> dict[str, Any]:
+    """Not a seed claim: the candidate sizes for ``inpaint_pconv_small`` (ORT fp32, 512x512)."""
+    base = model_config("inpaint_pconv_small")
+    configs = {
+        name: dataclasses.replace(base, channels=channels, kernels=kernels)
+        for name, (channels, kernels) in SMALL_CANDIDATES.items()
+    }
+    onnx = [runner.export(c, f"scan_{i}") for i, c in enumerate(configs.values())]
+    ort = runner.measure([runner.ort(p, "inpainter", INPAINT_SIZE) for p in onnx])
+    rows = [
+        {
+            "channels": name,
+            "params": params("inpainter", config),
+            "gflops": round(gflops("inpainter", config, INPAINT_SIZE), 2),
+            "pad_multiple": 2 ** len(config.channels),
+            "ort_fp32": timing,
+        }
+        for (name, config), timing in zip(configs.items(), ort, strict=True)
+    ]
+    return {"size": list(INPAINT_SIZE), "rows": rows}
+
+
 CLAIMS: dict[str, Callable[[Runner, bool], dict[str, Any]]] = {
     "a": claim_width,
     "b": claim_masked_fill,
     "c": claim_separable,
     "d": claim_upsampling,
     "e": claim_exporter,
+    "s": claim_small_scan,
 }

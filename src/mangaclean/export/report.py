@@ -132,6 +132,22 @@ def claim_e(claim: dict[str, Any]) -> str:
     return _table(["exporter", "ORT fp32 ms", "peak MB"], rows)
 
 
+def claim_s(claim: dict[str, Any]) -> str:
+    rows = [
+        [
+            r["channels"],
+            str(r["pad_multiple"]),
+            f"{r['params'] / 1e6:.2f}",
+            f"{r['gflops']:.1f}",
+            _ms(r["ort_fp32"]),
+            _mb(r["ort_fp32"]),
+        ]
+        for r in claim["rows"]
+    ]
+    header = ["channels per level", "pad multiple", "params (M)", "GFLOPs", "ORT fp32 ms", "peak MB"]
+    return _table(header, rows)
+
+
 def render(result: dict[str, Any]) -> str:
     env = result["environment"]
     parts = [
@@ -150,6 +166,7 @@ def render(result: dict[str, Any]) -> str:
         "c": "(c) Depthwise-separable vs standard partial convolutions",
         "d": "(d) Decoder upsampling methods",
         "e": "Exporter: dynamo vs TorchScript",
+        "s": "Sizing the small partial-conv inpainter",
     }
     renderers = {
         "a": claim_a,
@@ -157,6 +174,7 @@ def render(result: dict[str, Any]) -> str:
         "c": lambda c: claim_pconv(c, "separable"),
         "d": claim_d,
         "e": claim_e,
+        "s": claim_s,
     }
     for key, claim in claims.items():
         parts += [f"\n## {titles[key]}\n", renderers[key](claim)]
