@@ -70,3 +70,11 @@ def test_unknown_backend_and_missing_file(tmp_path):
         load_models("nonsense")
     with pytest.raises(ModelError, match="not found"):
         OnnxSegmenter(tmp_path / "missing.onnx")
+
+
+def test_huge_pages_are_segmented_at_the_working_resolution(exported):
+    folder, _ = exported
+    page, _ = manga_page(3, 400, 300)
+    capped = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, max_side=200).probability(page)
+    assert capped.shape == page.shape and capped.dtype == np.float32
+    assert 0.0 <= capped.min() and capped.max() <= 1.0

@@ -13,6 +13,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from mangaclean.backends import Inpainter, Segmenter
@@ -121,21 +122,39 @@ def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int
 class OnnxSegmenter:
     """A shipped segmentation network.
 
-    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. Pages larger than ``tile``
-    run in overlapping tiles; each tile keeps only its centre (``overlap`` px of context each
-    side are discarded), so memory is bounded whatever the page size and no seam appears.
+    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. Pages whose long side
+    exceeds ``max_side`` are segmented downscaled to it (the network learned glyph sizes from
+    synthetic pages up to about 2550 px tall; the caller's binarisation still runs at full
+    resolution). Larger inputs run in overlapping tiles; each tile keeps only its centre
+    (``overlap`` px of context each side are discarded), so memory is bounded whatever the page
+    size and no seam appears.
     """
 
-    def __init__(self, path: Path, threads: int | None = None, tile: int = 1024, overlap: int = 64):
+    def __init__(
+        self,
+        path: Path,
+        threads: int | None = None,
+        tile: int = 1024,
+        overlap: int = 64,
+        max_side: int = 2600,
+    ):
         self.session, self.manifest = _session(path, threads)
         self.name = self.manifest.get("variant", path.stem)
         spec = self.manifest.get("input", {})
         self.channels = int(spec.get("channels", 1))
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
         self.multiple = int(spec.get("pad_multiple", 32))
-        self.tile, self.overlap = tile, overlap
+        self.tile, self.overlap, self.max_side = tile, overlap, max_side
 
     def probability(self, page: np.ndarray) -> np.ndarray:
+        h, w = page.shape[:2]
+        scale = self.max_side / max(h, w)
+        if scale >= 1.0:
+            return self._tiled(page)
+        small = cv2.resize(page, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        return cv2.resize(self._tiled(small), (w, h), interpolation=cv2.INTER_LINEAR)
+
+    def _tiled(self, page: np.ndarray) -> np.ndarray:
         image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
         h, w = image.shape[1:]
         out = np.empty((h, w), np.float32)
