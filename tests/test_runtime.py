@@ -78,3 +78,15 @@ def test_huge_pages_are_segmented_at_the_working_resolution(exported):
     capped = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, max_side=200).probability(page)
     assert capped.shape == page.shape and capped.dtype == np.float32
     assert 0.0 <= capped.min() and capped.max() <= 1.0
+
+
+def test_a_corrupted_model_file_is_refused(exported, tmp_path):
+    import shutil
+
+    folder, _ = exported
+    for suffix in (".onnx", ".json"):
+        shutil.copy(folder / f"seg_tiny{suffix}", tmp_path / f"seg_tiny{suffix}")
+    with open(tmp_path / "seg_tiny.onnx", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="sha256"):
+        OnnxSegmenter(tmp_path / "seg_tiny.onnx")

@@ -1,8 +1,12 @@
 """Backends by name, and the ONNX Runtime wrappers that run the shipped networks without torch.
 
-Names: segmenters ``auto`` (the shipped network, else ``classical``), ``classical``, ``ppocr`` (the
-PP-OCR peer, eval extra), or a path to an ``.onnx`` file with its ``.json`` manifest; inpainters
-``auto`` (shipped network, else ``telea``), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
+Names: segmenters ``auto`` (the shipped network, else ``classical``), ``net-int8`` / ``net-fp32``
+(the shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra),
+or a path to an ``.onnx`` file with its ``.json`` manifest; inpainters ``auto`` (shipped network,
+else ``telea``), ``telea``, ``ns``, ``white``, ``net-int8`` / ``net-fp32``, or an ``.onnx`` path.
+
+``weights/defaults.json`` says what ships: ``{"segmenter": {"fp32": FILE, "int8": FILE,
+"default": "int8"}, "inpainter": ...}``; a kind that is absent has no shipped network.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 
 from mangaclean.backends import Inpainter, Segmenter
 from mangaclean.errors import BackendUnavailableError, ModelError
+from mangaclean.export.manifest import read_manifest
 from mangaclean.inpainters import OpenCVInpainter, WhiteInpainter
 from mangaclean.io import as_gray, as_rgb
 from mangaclean.pipeline import Models
@@ -25,27 +30,40 @@ from mangaclean.segmenters import ClassicalSegmenter
 
 log = logging.getLogger(__name__)
 
-SEGMENTER_NAMES = ("auto", "classical", "ppocr")
-INPAINTER_NAMES = ("auto", "telea", "ns", "white")
+SEGMENTER_NAMES = ("auto", "net-int8", "net-fp32", "classical", "ppocr")
+INPAINTER_NAMES = ("auto", "net-int8", "net-fp32", "telea", "ns", "white")
 
 
 def weights_dir() -> Path:
     return Path(str(resources.files("mangaclean") / "weights"))
 
 
-def shipped_model(kind: str) -> Path | None:
-    """Path of the shipped default ``.onnx`` for ``kind`` (``segmenter``/``inpainter``), if any."""
+def shipped_model(kind: str, precision: str | None = None) -> Path | None:
+    """Path of the shipped ``.onnx`` for ``kind`` (``segmenter``/``inpainter``) at ``precision``
+    (``fp32``/``int8``; None = the shipped default), or None when that kind ships no network."""
     defaults = weights_dir() / "defaults.json"
-    if not defaults.is_file():
+    entry = json.loads(defaults.read_text()).get(kind) if defaults.is_file() else None
+    if not entry:
         return None
-    name = json.loads(defaults.read_text()).get(kind)
-    return weights_dir() / name if name else None
+    precision = precision or entry["default"]
+    if precision not in entry:
+        raise ModelError(f"no {precision} {kind} is shipped (available: {sorted(set(entry) - {'default'})})")
+    return weights_dir() / entry[precision]
+
+
+def _shipped(kind: str, name: str) -> Path:
+    path = shipped_model(kind, name.removeprefix("net-"))
+    if path is None:
+        raise ModelError(f"{name}: this build ships no {kind} network")
+    return path
 
 
 def load_segmenter(name: str = "auto", threads: int | None = None) -> Segmenter:
     if name == "auto":
         shipped = shipped_model("segmenter")
         return OnnxSegmenter(shipped, threads) if shipped else ClassicalSegmenter()
+    if name in ("net-int8", "net-fp32"):
+        return OnnxSegmenter(_shipped("segmenter", name), threads)
     if name == "classical":
         return ClassicalSegmenter()
     if name == "ppocr":
@@ -65,6 +83,8 @@ def load_inpainter(name: str = "auto", threads: int | None = None) -> Inpainter:
     if name == "auto":
         shipped = shipped_model("inpainter")
         return OnnxInpainter(shipped, threads) if shipped else OpenCVInpainter("telea")
+    if name in ("net-int8", "net-fp32"):
+        return OnnxInpainter(_shipped("inpainter", name), threads)
     if name in ("telea", "ns"):
         return OpenCVInpainter(name)
     if name == "white":
@@ -79,13 +99,12 @@ def load_models(segmenter: str = "auto", inpainter: str = "auto", threads: int |
 
 
 def _session(path: Path, threads: int | None):
-    """An ONNX Runtime session for ``path`` and its manifest (``path`` with ``.json``)."""
+    """An ONNX Runtime session for ``path`` and its verified manifest (``path`` with ``.json``)."""
     import onnxruntime as ort
 
-    manifest_path = path.with_suffix(".json")
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest = read_manifest(path)  # checks the file against its sha256
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or os.cpu_count() or 1
