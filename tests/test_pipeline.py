@@ -124,3 +124,14 @@ def test_refine_never_grows_into_a_balloon_outline():
     tight = refine_text_mask(page, loose)
     assert tight[20:40, 20:23].all()
     assert tight[:, 10:13].sum() == 28  # only the predicted outline pixels, not the rest of the line
+
+
+def test_block_masks_cover_exactly_the_removal_mask(models):
+    page, _ = manga_page(10)
+    result = clean_page(page, models)
+    owned = np.zeros(page.shape, int)
+    for region in result.regions:
+        x, y, w, h = region.box
+        assert region.mask.shape == (h, w)
+        owned[y : y + h, x : x + w] += region.mask
+    assert np.array_equal(owned > 0, result.mask)  # (margins of close blocks may overlap)

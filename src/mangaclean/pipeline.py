@@ -73,7 +73,7 @@ def clean_page(page: np.ndarray, models: Models, options: CleanOptions = CleanOp
         blocks, removal = regions.find_regions(page, gray, tight, options.dilate)
     edited = page.copy()
     with _timed(timings, "fill"):
-        textured = remove.fill_flat_blocks(edited, removal, blocks, options.fill)
+        textured = remove.fill_flat_blocks(edited, blocks, options.fill)
     with _timed(timings, "inpaint"):
         remove.inpaint_blocks(edited, removal, textured, models.inpainter)
     cleaned = remove.composite(page, edited, removal)

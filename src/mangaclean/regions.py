@@ -22,12 +22,14 @@ class TextRegion:
     """One text block.
 
     box: ``(x, y, w, h)`` of its removal pixels in page coordinates.
+    mask: ``(h, w)`` bool, its own removal pixels inside ``box`` (neighbours' excluded).
     background: ``"flat"`` or ``"textured"``; fill: the flat colour (1 or 3 values) or None.
     stroke: typical glyph stroke width in px; margin: removal margin in px (offset included).
     dark_text: glyphs darker than their background (False: white text on dark).
     """
 
     box: tuple[int, int, int, int]
+    mask: np.ndarray
     background: str
     fill: tuple[int, ...] | None
     stroke: float
@@ -50,24 +52,20 @@ def find_regions(
         rule = _block_rule(gray[window], block)
         stroke = masks.stroke_width(block)
         margin = masks.margin_for(stroke, offset)
-        removal[window] |= masks.removal_mask(gray[window], block, margin, rule)
-        grouped.append((window, stroke, margin, rule))
+        mine = masks.removal_mask(gray[window], block, margin, rule)
+        removal[window] |= mine
+        if mine.any():
+            grouped.append((window, mine, stroke, margin, rule))
     regions = []
-    for window, stroke, margin, rule in grouped:
-        own = removal[window]
-        if not own.any():
-            continue
-        fill = _flat_colour(pixels, removal, window)
-        ys, xs = np.nonzero(own)
-        box = (
-            window[1].start + int(xs.min()),
-            window[0].start + int(ys.min()),
-            int(xs.max() - xs.min()) + 1,
-            int(ys.max() - ys.min()) + 1,
-        )
+    for window, mine, stroke, margin, rule in grouped:
+        fill = _flat_colour(pixels[window], mine, removal[window])
+        ys, xs = np.nonzero(mine)
+        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+        box = (window[1].start + x0, window[0].start + y0, x1 - x0, y1 - y0)
         regions.append(
             TextRegion(
                 box=box,
+                mask=mine[y0:y1, x0:x1],
                 background="flat" if fill else "textured",
                 fill=fill,
                 stroke=stroke,
@@ -108,15 +106,19 @@ def _block_rule(gray: np.ndarray, block: np.ndarray) -> masks.Binarisation | Non
     return masks.binarise_block(gray, block, masks.grow(block, 4) & ~masks.grow(block, 1))
 
 
-def _flat_colour(pixels: np.ndarray, removal: np.ndarray, window) -> tuple[int, ...] | None:
-    """The block's background colour if the ring just outside its removal pixels is uniform."""
-    hole = removal[window]
-    ring = masks.grow(hole, RING_WIDTH) & ~hole
-    values = pixels[window][ring]
+def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> tuple[int, ...] | None:
+    """The block's background colour if the ring just outside its removal pixels is uniform.
+
+    pixels: the block's window of the page; mine: its own removal pixels; removal: every
+    block's removal pixels in the window (never part of the ring).
+    """
+    ring = masks.grow(mine, RING_WIDTH) & ~removal
+    values = pixels[ring]
     if values.shape[0] < 8:
         return None
-    median = np.median(values.reshape(values.shape[0], -1), axis=0)
-    close = np.abs(values.reshape(values.shape[0], -1).astype(np.int16) - median).max(axis=1)
+    values = values.reshape(values.shape[0], -1)
+    median = np.median(values, axis=0)
+    close = np.abs(values.astype(np.int16) - median).max(axis=1)
     if float((close <= FLAT_TOLERANCE).mean()) < FLAT_SHARE:
         return None
     return tuple(int(round(v)) for v in median)
