@@ -28,7 +28,7 @@ def exported(tmp_path_factory):
 def test_segmenter_matches_eager(exported):
     folder, models = exported
     page, _ = manga_page(0, 301, 203)
-    onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1).probability(page)
+    onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_side=1).probability(page)
     model = models["seg_tiny"]
     x = (torch.from_numpy(page).float()[None, None] / 255 - model.config.mean) / model.config.std
     eager = model.predict(x)[0, 0].numpy()
@@ -39,8 +39,10 @@ def test_segmenter_matches_eager(exported):
 def test_tiled_segmentation_matches_whole_page(exported):
     folder, _ = exported
     page, _ = manga_page(1, 400, 300)
-    whole = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1).probability(page)
-    tiled = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32).probability(page)
+    whole = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_side=1).probability(page)
+    tiled = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_side=1).probability(
+        page
+    )
     assert np.abs(whole - tiled).mean() < 0.01
     assert ((whole > 0.5) == (tiled > 0.5)).mean() > 0.99
 
@@ -76,6 +78,8 @@ def test_huge_pages_are_segmented_at_the_working_resolution(exported):
     folder, _ = exported
     page, _ = manga_page(3, 400, 300)
     capped = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, max_side=200).probability(page)
+    raised = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_side=600).probability(page)
+    assert raised.shape == page.shape and 0.0 <= raised.min() and raised.max() <= 1.0
     assert capped.shape == page.shape and capped.dtype == np.float32
     assert 0.0 <= capped.min() and capped.max() <= 1.0
 

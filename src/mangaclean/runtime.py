@@ -141,10 +141,11 @@ def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int
 class OnnxSegmenter:
     """A shipped segmentation network.
 
-    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. Pages whose long side
-    exceeds ``max_side`` are segmented downscaled to it (the network learned glyph sizes from
-    synthetic pages up to about 2550 px tall; the caller's binarisation still runs at full
-    resolution). Larger inputs run in overlapping tiles; each tile keeps only its centre
+    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. The network learned glyph
+    sizes from synthetic pages 1000-1700 px tall seen at 0.6-1.5x, so pages are segmented with
+    their long side brought into ``[min_side, max_side]`` (small web pages upscaled, huge scans
+    downscaled) and the probabilities resized back; the caller's binarisation runs at full
+    resolution. Larger inputs run in overlapping tiles; each tile keeps only its centre
     (``overlap`` px of context each side are discarded), so memory is bounded whatever the page
     size and no seam appears.
     """
@@ -155,6 +156,7 @@ class OnnxSegmenter:
         threads: int | None = None,
         tile: int = 1024,
         overlap: int = 64,
+        min_side: int = 1100,
         max_side: int = 2600,
     ):
         self.session, self.manifest = _session(path, threads)
@@ -163,15 +165,20 @@ class OnnxSegmenter:
         self.channels = int(spec.get("channels", 1))
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
         self.multiple = int(spec.get("pad_multiple", 32))
-        self.tile, self.overlap, self.max_side = tile, overlap, max_side
+        self.tile, self.overlap = tile, overlap
+        self.min_side, self.max_side = min_side, max_side
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         h, w = page.shape[:2]
-        scale = self.max_side / max(h, w)
-        if scale >= 1.0:
+        long_side = max(h, w)
+        scale = min(max(long_side, self.min_side), self.max_side) / long_side
+        if scale == 1.0:
             return self._tiled(page)
-        small = cv2.resize(page, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        return cv2.resize(self._tiled(small), (w, h), interpolation=cv2.INTER_LINEAR)
+        size = (round(w * scale), round(h * scale))
+        shrink, grow = cv2.INTER_AREA, cv2.INTER_CUBIC
+        resized = cv2.resize(page, size, interpolation=shrink if scale < 1 else grow)
+        probability = self._tiled(resized)
+        return cv2.resize(probability, (w, h), interpolation=grow if scale < 1 else shrink)
 
     def _tiled(self, page: np.ndarray) -> np.ndarray:
         image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
