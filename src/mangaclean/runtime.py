@@ -160,7 +160,7 @@ class OnnxSegmenter:
         max_side: int = 2600,
     ):
         self.session, self.manifest = _session(path, threads)
-        self.name = self.manifest.get("variant", path.stem)
+        self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
         spec = self.manifest.get("input", {})
         self.channels = int(spec.get("channels", 1))
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
@@ -203,7 +203,7 @@ class OnnxInpainter:
 
     def __init__(self, path: Path, threads: int | None = None):
         self.session, self.manifest = _session(path, threads)
-        self.name = self.manifest.get("variant", path.stem)
+        self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
         spec = self.manifest.get("input", {})
         self.channels = int(spec.get("channels", 1))
         self.multiple = int(spec.get("pad_multiple", 16))
