@@ -60,5 +60,9 @@ def run(args: argparse.Namespace) -> int:
     overrides = {key: getattr(args, key) for key in keys}
     config = load_config(args.config, {**overrides, "task": args.task})
     best = train(config, resume=not args.fresh)
-    print("best:", ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in best.items()))
+    if best:  # only the rank that validates has one
+        print(
+            "best:",
+            ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in best.items()),
+        )
     return 0

@@ -95,18 +95,23 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
                 },
             )
         if step % config.val_every == 0 or step == config.steps:
-            metrics = evaluate(model, validation, config, device)
+            metrics = evaluate(_plain(model), validation, config, device)
             _log_row(out, {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
             key = "f1" if config.task == "seg" else "psnr"
             if metrics[key] > best.get(key, float("-inf")):
                 best = {**metrics, "step": step}
-                export_best(model, config, best, out)
+                export_best(_plain(model), config, best, out)
         if step % config.checkpoint_every == 0 or step == config.steps:
             checkpoints.save_training_state(out / "last.pt", model, optimizer, step, config, best)
     if rank == 0:
         from mangaclean.train.plot import plot_run
 
         plot_run(out)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()  # no rank leaves while another still needs the process group
+        dist.destroy_process_group()
     return best
 
 
@@ -182,6 +187,11 @@ def _log_row(out: Path, row: dict, name: str = "log.csv") -> None:
             writer.writeheader()
         writer.writerow({k: f"{v:.6g}" if isinstance(v, float) else v for k, v in row.items()})
     log.info("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+
+
+def _plain(model):
+    """The model itself, without a DistributedDataParallel wrapper."""
+    return model.module if hasattr(model, "module") else model
 
 
 def _local_rank() -> int:
