@@ -38,11 +38,11 @@ def test_eval_masks_side_by_side(textmasks, tmp_path, capsys):
                 "--json", out, "--overlays", tmp_path / "overlays", "--limit", 3)  # fmt: skip
     assert code == 0
     table = capsys.readouterr().out
-    assert "| classical | 3 |" in table and "| auto (classical) | 3 |" in table
+    assert "| classical | 3 |" in table and "| auto (" in table  # auto = the shipped network
     record = json.loads(out.read_text())
     assert record["command"].startswith("mangaclean eval masks") and "cores" in record["machine"]
     first, second = record["masks"]
-    assert first["pages"] == 3 and first["f1"] == second["f1"] and 0.0 < first["recall"] <= 1.0
+    assert first["pages"] == second["pages"] == 3 and 0.0 < first["recall"] <= 1.0
     assert first["tolerant_f1"] >= first["f1"]
     assert len(list((tmp_path / "overlays" / "classical").glob("*.png"))) == 3
 
