@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="cpu or cuda")
     parser.add_argument("--threads", type=int, help="torch threads (CPU)")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--init", help="start from these weights (a best.safetensors of an earlier run)")
+    parser.add_argument("--warmup-steps", type=int, help="linear warm-up steps (AdamW)")
     parser.add_argument("--pairs", nargs=2, metavar=("RAW_DIR", "CLEAN_DIR"), help="also train on page pairs")
     parser.add_argument("--mask-folders", nargs=2, metavar=("IMAGES", "MASKS"), help="also train on masks")
     parser.add_argument("--art", dest="art_dir", help="folder of text-free art for the synthetic pages")
@@ -52,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         "device",
         "threads",
         "seed",
+        "init",
+        "warmup_steps",
         "pairs",
         "mask_folders",
         "art_dir",
