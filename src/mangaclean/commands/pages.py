@@ -17,6 +17,7 @@ from mangaclean.batch import ArchiveJob, Outcome, PageJob
 from mangaclean.errors import MangacleanError
 from mangaclean.io import (
     LOSSY_FORMATS,
+    as_gray,
     decode_image,
     encode_image,
     format_for,
@@ -25,6 +26,7 @@ from mangaclean.io import (
 )
 from mangaclean.pipeline import CleanOptions, clean_page, text_mask
 from mangaclean.preview import side_by_side
+from mangaclean.regions import find_regions
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +72,10 @@ def process(job: PageJob) -> Outcome:
             page = read_image(job.source, settings.max_pixels)
         outcome.timings["read"] = time.perf_counter() - start
         if settings.roles == ("mask_only",):
+            mask = text_mask(page.pixels, models, settings.options)
             if settings.removal_mask:
-                mask = clean_page(page.pixels, models, settings.options).mask
-            else:
-                mask = text_mask(page.pixels, models, settings.options)
+                gray = as_gray(page.pixels)
+                _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
             outcome.files["mask_only"] = _png(np.where(mask, 255, 0).astype(np.uint8))
             return outcome
         result = clean_page(page.pixels, models, settings.options)
