@@ -2,8 +2,8 @@
 
 Each subcommand lives in a module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
 Command modules import only light things at module level; heavy imports (torch, onnx,
-rapidocr) happen inside ``run``, so every inference command works without torch. Exit status: 0 all good, 1 some inputs failed,
-2 usage error.
+rapidocr) happen inside ``run``, so every inference command works without torch.
+Exit status: 0 all good, 1 some inputs failed, 2 usage error.
 """
 
 from __future__ import annotations
