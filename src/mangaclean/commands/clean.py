@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        type=Path,
-        metavar="INPUT",
-        help="page files, folders (searched recursively) or .cbz/.zip archives",
-    )
     common.add_io_arguments(parser)
     common.add_model_arguments(parser)
     parser.add_argument(

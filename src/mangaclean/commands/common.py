@@ -12,6 +12,14 @@ from mangaclean.pipeline import CleanOptions
 
 
 def add_io_arguments(parser: argparse.ArgumentParser) -> None:
+    """Inputs, output folder, parallelism, safety and verbosity options."""
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="page files, folders (searched recursively) or .cbz/.zip archives",
+    )
     parser.add_argument(
         "-o",
         "--output",

@@ -7,20 +7,12 @@ the tight mask (glyph pixels), with ``--removal`` the grown mask that ``clean`` 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        type=Path,
-        metavar="INPUT",
-        help="page files, folders (searched recursively) or .cbz/.zip archives",
-    )
     common.add_io_arguments(parser)
     common.add_model_arguments(parser, inpainter=False)
     parser.add_argument(
