@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -109,10 +109,7 @@ def _png(array: np.ndarray) -> bytes:
 class Tally:
     done: int = 0
     skipped: int = 0
-    failed: list[str] | None = None
-
-    def __post_init__(self):
-        self.failed = []
+    failed: list[str] = field(default_factory=list)
 
 
 def run_pages(
