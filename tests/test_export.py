@@ -37,16 +37,6 @@ TINY = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models gain nothing from threads, and on a busy shared CPU OpenMP waits make two
-    threads up to 50x slower than one; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _pages(count: int = 3) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     pages = []

@@ -18,16 +18,6 @@ from mangaclean.models.registry import build, build_model, model_config  # noqa:
 TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_seed_attention_tiny"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models gain nothing from threads, and on a busy shared CPU OpenMP waits make two
-    threads up to 50x slower than one; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _hole_8x8() -> torch.Tensor:
     """``(1, 1, 8, 8)`` valid mask with a 4x4 hole at rows/cols 2..5."""
     valid = torch.ones(1, 1, 8, 8)

@@ -25,16 +25,6 @@ from mangaclean.models.registry import (  # noqa: E402
 TINY = ["seg_mnv2_tiny", "seg_xception_tiny", "seg_tiny"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models gain nothing from threads, and on a busy shared CPU OpenMP waits make two
-    threads up to 50x slower than one; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _page(generator: torch.Generator, batch: int = 1, h: int = 97, w: int = 161) -> torch.Tensor:
     return torch.rand(batch, 1, h, w, generator=generator) * 2.0 - 1.0
 

@@ -1,0 +1,19 @@
+"""Suite-wide settings: torch runs single-threaded in tests."""
+
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Test-sized models gain nothing from threads, and on a busy shared CPU OpenMP waits made
+    two threads up to 50x slower than one (a 10 s test took 21 min); restored afterwards."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
