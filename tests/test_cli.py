@@ -29,7 +29,12 @@ def pages(tmp_path):
 
 
 def _run(*argv) -> int:
-    return main([str(a) for a in argv])
+    """Run the CLI. Page commands use the classical segmenter: these tests check the command
+    line's mechanics on drawn pages, not what the shipped network makes of them."""
+    args = [str(a) for a in argv]
+    if args[0] in ("clean", "mask") and "--segmenter" not in args:
+        args += ["--segmenter", "classical"]
+    return main(args)
 
 
 def test_batch_goes_on_past_bad_files(pages, tmp_path, capsys):
