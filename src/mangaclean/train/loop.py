@@ -42,8 +42,8 @@ class IndexStream(Sampler):
 def train(config: TrainConfig, resume: bool = True) -> dict:
     """Train until ``config.steps``; returns the best validation metrics. Resumes from
     ``out_dir/last.pt`` when it exists and ``resume`` is set."""
-    from mangaclean.train.data import training_dataset, validation_batches
-    from mangaclean.train.models import build_for_training, export_best
+    from mangaclean.train.data import validation_batches
+    from mangaclean.train.models import build_for_training
 
     rank, world = _distributed_setup(config)
     device = torch.device(config.device if config.device != "cuda" else f"cuda:{_local_rank()}")
@@ -62,21 +62,13 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    stream = IndexStream(
-        step * config.batch_size * world, config.steps * config.batch_size * world, rank, world
-    )
-    loader = DataLoader(
-        training_dataset(config),
-        batch_size=config.batch_size,
-        sampler=stream,
-        num_workers=config.workers,
-        persistent_workers=config.workers > 0,
-        drop_last=True,
-    )
+    loader = _loader(config, step, rank, world)
     validation = validation_batches(config) if rank == 0 else []
-    started, seen = time.perf_counter(), 0
+    started, seen, frozen = time.perf_counter(), 0, False
     for batch in loader:
-        _set_encoder_frozen(model, step < config.freeze_encoder_steps)
+        if frozen != (step < config.freeze_encoder_steps):  # toggled only when it changes
+            frozen = not frozen
+            _set_encoder_frozen(model, frozen)
         schedule.set_lr(optimizer, schedule.lr_at(step, config))
         loss, parts = _train_step(model, optimizer, batch, config, device)
         step, seen = step + 1, seen + config.batch_size
@@ -84,25 +76,47 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
             continue
         if step % config.log_every == 0:
             rate = seen / (time.perf_counter() - started)
-            _log_row(
-                out,
-                {
-                    "step": step,
-                    "lr": optimizer.param_groups[0]["lr"],
-                    "loss": loss,
-                    "samples_per_s": rate,
-                    **parts,
-                },
-            )
+            lr = optimizer.param_groups[0]["lr"]
+            _log_row(out, {"step": step, "lr": lr, "loss": loss, "samples_per_s": rate, **parts})
         if step % config.val_every == 0 or step == config.steps:
-            metrics = evaluate(_plain(model), validation, config, device)
-            _log_row(out, {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
-            key = "f1" if config.task == "seg" else "psnr"
-            if metrics[key] > best.get(key, float("-inf")):
-                best = {**metrics, "step": step}
-                export_best(_plain(model), config, best, out)
+            best = _validate(_plain(model), validation, config, device, step, best)
         if step % config.checkpoint_every == 0 or step == config.steps:
             checkpoints.save_training_state(out / "last.pt", model, optimizer, step, config, best)
+    _finish(out, rank, world)
+    return best
+
+
+def _loader(config: TrainConfig, step: int, rank: int, world: int) -> DataLoader:
+    """Batches from sample ``step * batch * world`` on: this rank's share of the rest of the run."""
+    from mangaclean.train.data import training_dataset
+
+    per_step = config.batch_size * world
+    return DataLoader(
+        training_dataset(config),
+        batch_size=config.batch_size,
+        sampler=IndexStream(step * per_step, config.steps * per_step, rank, world),
+        num_workers=config.workers,
+        persistent_workers=config.workers > 0,
+        drop_last=True,
+    )
+
+
+def _validate(model, validation, config: TrainConfig, device, step: int, best: dict) -> dict:
+    """Score the validation set, log it, and export the weights when they are the best so far."""
+    from mangaclean.train.models import export_best
+
+    metrics = evaluate(model, validation, config, device)
+    _log_row(Path(config.out_dir), {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
+    key = "f1" if config.task == "seg" else "psnr"
+    if metrics[key] <= best.get(key, float("-inf")):
+        return best
+    best = {**metrics, "step": step}
+    export_best(model, config, best, Path(config.out_dir))
+    return best
+
+
+def _finish(out: Path, rank: int, world: int) -> None:
+    """Plot the run; under torchrun, no rank leaves while another still needs the process group."""
     if rank == 0:
         from mangaclean.train.plot import plot_run
 
@@ -110,9 +124,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
     if world > 1:
         import torch.distributed as dist
 
-        dist.barrier()  # no rank leaves while another still needs the process group
+        dist.barrier()
         dist.destroy_process_group()
-    return best
 
 
 def _train_step(model, optimizer, batch, config: TrainConfig, device) -> tuple[float, dict]:
