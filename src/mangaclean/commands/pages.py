@@ -232,18 +232,11 @@ def _run_archive(job: ArchiveJob, pool_map, out_dir: Path, settings: Settings, t
                 _fail(tally, outcome.error + " (copied unchanged into the output archive)")
                 rebuilt.append((member.filename, page_job.source))
                 continue
-            rebuilt.append(
-                (
-                    page_job.outputs["page"] if "page" in outcome.files else None,
-                    outcome.files.get("page"),
-                )
-            )
-            for role, data in outcome.files.items():
-                if role != "page":
-                    write_bytes_atomic(page_job.outputs[role], data)
-            tally.done += 1
+            if "page" in outcome.files:  # the cleaned page goes into the archive, the rest beside it
+                rebuilt.append((page_job.outputs["page"], outcome.files.pop("page")))
+            _finish_page(outcome, page_job, tally, settings)
     if "page" in settings.roles:
-        batch.write_archive(job.target, [(n, d) for n, d in rebuilt if n is not None])
+        batch.write_archive(job.target, rebuilt)
 
 
 def _fail(tally: Tally, message: str) -> None:
