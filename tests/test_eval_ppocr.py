@@ -28,8 +28,8 @@ def _page(dark_text: bool = True) -> tuple[np.ndarray, np.ndarray]:
 def test_ppocr_finds_printed_text(segmenter, dark_text):
     page, truth = _page(dark_text)
     probability = segmenter.probability(page)
-    assert segmenter.name == "ppocr" and probability.shape == page.shape and probability.dtype == np.float32
-    found = probability > 0.5
+    assert segmenter.name == "ppocr" and probability.shape == page.shape and probability.dtype == np.uint8
+    found = probability > 127
     assert (found & truth).sum() > 0.8 * truth.sum()
     assert (found & ~truth).sum() < 0.2 * found.sum()
 
@@ -39,7 +39,7 @@ def test_ppocr_takes_colour_and_large_pages(segmenter):
     big = cv2.resize(np.dstack([page] * 3), (2400, 1800), interpolation=cv2.INTER_NEAREST)
     probability = segmenter.probability(big)
     assert probability.shape == big.shape[:2]
-    assert probability[cv2.resize(truth.astype(np.uint8), (2400, 1800)) > 0].mean() > 0.7
+    assert probability[cv2.resize(truth.astype(np.uint8), (2400, 1800)) > 0].mean() > 0.7 * 255
 
 
 def test_ppocr_on_blank_page(segmenter):

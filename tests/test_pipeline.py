@@ -1,10 +1,11 @@
 """The pipeline: only mask pixels change, text is found and removed, options behave."""
 
+import cv2
 import numpy as np
 import pytest
 from pages import colour_page, manga_page
 
-from mangaclean import Cleaner, CleanOptions, clean_page, text_mask
+from mangaclean import Cleaner, CleanOptions, clean_page, masks, regions, remove, text_mask
 from mangaclean.masks import refine_text_mask
 from mangaclean.runtime import load_models
 
@@ -70,8 +71,8 @@ def test_empty_page_is_unchanged(models):
 def test_refine_snaps_a_loose_prediction_to_glyph_pixels():
     page = np.full((60, 60), 250, np.uint8)
     page[20:40, 28:31] = 10  # a vertical stroke
-    loose = np.zeros((60, 60), np.float32)
-    loose[16:44, 22:37] = 1.0  # a blob several px wider than the stroke
+    loose = np.zeros((60, 60), np.uint8)
+    loose[16:44, 22:37] = 255  # a blob several px wider than the stroke
     tight = refine_text_mask(page, loose)
     assert tight[20:40, 28:31].all()
     assert tight.sum() == 20 * 3
@@ -80,8 +81,8 @@ def test_refine_snaps_a_loose_prediction_to_glyph_pixels():
 def test_refine_handles_white_text_on_black():
     page = np.full((60, 60), 15, np.uint8)
     page[20:40, 28:31] = 245
-    loose = np.zeros((60, 60), np.float32)
-    loose[18:42, 25:34] = 1.0
+    loose = np.zeros((60, 60), np.uint8)
+    loose[18:42, 25:34] = 255
     assert refine_text_mask(page, loose).sum() == 20 * 3
 
 
@@ -119,8 +120,8 @@ def test_refine_never_grows_into_a_balloon_outline():
     page = np.full((60, 60), 250, np.uint8)
     page[:, 10:13] = 5  # a balloon outline running down the crop
     page[20:40, 20:23] = 10  # a glyph stroke beside it
-    loose = np.zeros((60, 60), np.float32)
-    loose[16:44, 12:27] = 1.0  # the prediction spills one column onto the outline
+    loose = np.zeros((60, 60), np.uint8)
+    loose[16:44, 12:27] = 255  # the prediction spills one column onto the outline
     tight = refine_text_mask(page, loose)
     assert tight[20:40, 20:23].all()
     assert tight[:, 10:13].sum() == 28  # only the predicted outline pixels, not the rest of the line
@@ -135,3 +136,63 @@ def test_block_masks_cover_exactly_the_removal_mask(models):
         assert region.mask.shape == (h, w)
         owned[y : y + h, x : x + w] += region.mask
     assert np.array_equal(owned > 0, result.mask)  # (margins of close blocks may overlap)
+
+
+def test_components_match_connected_components_including_nested_ones():
+    mask = np.zeros((80, 90), bool)
+    mask[10:60, 10:70] = True
+    mask[20:50, 20:60] = False  # a ring...
+    mask[30:40, 30:40] = True  # ...with a component inside its hole
+    mask[70:75, 5:6] = True
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    found = masks.components(mask)
+    assert sorted(box for box, _ in found) == sorted(tuple(int(v) for v in s[:4]) for s in stats[1:count])
+    assert all(mask[py, px] for _, (px, py) in found)
+    assert masks.components(np.zeros((5, 5), bool)) == []
+
+
+class _CountingInpainter:
+    """Telea, counting the hole pixels it is handed."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.holes, self.calls = 0, 0
+
+    def inpaint(self, image, hole):
+        self.holes += int(hole.sum())
+        self.calls += 1
+        return cv2.inpaint(image, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+
+
+def _textured_regions(page):
+    gray = page if page.ndim == 2 else page[..., 0]
+    tight = np.zeros(gray.shape, bool)
+    for i in range(8):  # a column of separate glyph-like bars whose context windows overlap
+        tight[20 + 20 * i : 26 + 20 * i, 40:70] = True
+    regions_, removal = regions.find_regions(page, gray, tight)
+    return regions_, removal
+
+
+def test_overlapping_blocks_are_inpainted_once_and_only_their_pixels_change():
+    rng = np.random.default_rng(0)
+    page = rng.integers(60, 200, (200, 120), dtype=np.uint8)  # textured: nothing is flat
+    blocks, removal = _textured_regions(page)
+    assert len(blocks) > 1
+    inpainter, edited = _CountingInpainter(), page.copy()
+    remove.inpaint_blocks(edited, blocks, inpainter)
+    assert inpainter.calls == 1 and inpainter.holes == int(removal.sum())
+    assert np.array_equal(edited[~removal], page[~removal])
+
+
+def test_large_crops_are_inpainted_in_tiles(monkeypatch):
+    rng = np.random.default_rng(1)
+    page = rng.integers(60, 200, (200, 120, 3), dtype=np.uint8)
+    blocks, removal = _textured_regions(page)
+    monkeypatch.setattr(remove, "MAX_CROP", 64)
+    monkeypatch.setattr(remove, "TILE_OVERLAP", 8)
+    inpainter, edited = _CountingInpainter(), page.copy()
+    remove.inpaint_blocks(edited, blocks, inpainter)
+    assert inpainter.calls > 1
+    assert np.array_equal(edited[~removal], page[~removal])
+    assert (np.abs(edited.astype(int) - page)[removal].sum(axis=1) > 0).mean() > 0.9  # holes were filled

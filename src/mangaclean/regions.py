@@ -80,26 +80,23 @@ def _blocks(tight: np.ndarray):
     """Yield ``(window, block_mask)`` per group of glyphs; the window has room for the margins."""
     height = _glyph_height(tight)
     link = int(np.clip(0.6 * height, 3, 40))
-    groups = masks.grow(tight, link).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
+    groups = masks.grow(tight, link)
     pad = 8 + RING_WIDTH + 2
-    for index in range(1, count):
-        x, y, w, h = (int(v) for v in stats[index, :4])
+    for (x, y, w, h), (px, py) in masks.components(groups):
         y0, x0 = max(y - pad, 0), max(x - pad, 0)
         window = (
             slice(y0, min(y + h + pad, tight.shape[0])),
             slice(x0, min(x + w + pad, tight.shape[1])),
         )
-        block = tight[window] & (labels[window] == index)
+        _, labels = cv2.connectedComponents(groups[window].view(np.uint8), connectivity=8)
+        block = tight[window] & (labels == labels[py - y0, px - x0])
         if block.any():
             yield window, block
 
 
 def _glyph_height(tight: np.ndarray) -> float:
-    count, _, stats, _ = cv2.connectedComponentsWithStats(tight.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return 0.0
-    return float(np.median(stats[1:, cv2.CC_STAT_HEIGHT]))
+    heights = [box[3] for box, _ in masks.components(tight)]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def _block_rule(gray: np.ndarray, block: np.ndarray) -> masks.Binarisation | None:

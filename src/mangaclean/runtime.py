@@ -27,6 +27,7 @@ from mangaclean.inpainters import OpenCVInpainter, WhiteInpainter
 from mangaclean.io import as_gray, as_rgb
 from mangaclean.pipeline import Models
 from mangaclean.segmenters import ClassicalSegmenter
+from mangaclean.tiling import tiles
 
 log = logging.getLogger(__name__)
 
@@ -126,27 +127,16 @@ def _pad_to(array: np.ndarray, multiple: int, value: float) -> np.ndarray:
     return np.pad(array, widths, mode="constant", constant_values=value)
 
 
-def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """Tiles along one axis as ``(read_start, read_stop, keep_start, keep_stop)``: each tile reads
-    ``overlap`` px of context beyond the part it keeps; the kept parts cover ``[0, length)`` once."""
-    if length <= tile:
-        return [(0, length, 0, length)]
-    step = tile - 2 * overlap
-    return [
-        (max(start - overlap, 0), min(start + step + overlap, length), start, min(start + step, length))
-        for start in range(0, length, step)
-    ]
-
-
 class OnnxSegmenter:
     """A shipped segmentation network.
 
-    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` float32. The network learned glyph
-    sizes from synthetic pages 1000-1700 px tall seen at 0.6-1.5x, so pages are segmented with
-    their long side brought into ``[min_side, max_side]`` (small web pages upscaled, huge scans
-    downscaled) and the probabilities resized back; the caller's binarisation runs at full
-    resolution. Larger inputs run in overlapping tiles; each tile keeps only its centre
-    (``overlap`` px of context each side are discarded), so memory is bounded whatever the page
+    probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 (probability x 255). The
+    network learned glyph sizes from synthetic pages 1000-1700 px tall seen at 0.6-1.5x, so pages
+    are segmented with their long side brought into ``[min_side, max_side]`` (small web pages
+    upscaled, huge scans downscaled) and the probabilities resized back; the caller's
+    binarisation runs at full resolution. Larger inputs run in overlapping tiles; each tile keeps
+    only its centre (``overlap`` px of context each side are discarded), so memory is bounded
+    whatever the page size and no seam appears.
     size and no seam appears.
     """
 
@@ -184,11 +174,10 @@ class OnnxSegmenter:
         image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
         h, w = image.shape[1:]
         out = np.empty((h, w), np.float32)
-        for ry0, ry1, ky0, ky1 in tile_spans(h, self.tile, self.overlap):
-            for rx0, rx1, kx0, kx1 in tile_spans(w, self.tile, self.overlap):
-                logits = self._logits(image[:, ry0:ry1, rx0:rx1])
-                out[ky0:ky1, kx0:kx1] = logits[ky0 - ry0 : ky1 - ry0, kx0 - rx0 : kx1 - rx0]
-        return 1.0 / (1.0 + np.exp(-out))
+        for read, keep in tiles(h, w, self.tile, self.overlap):
+            logits = self._logits(image[(slice(None), *read)])
+            out[read][keep] = logits[keep]
+        return (255.0 / (1.0 + np.exp(-out)) + 0.5).astype(np.uint8)
 
     def _logits(self, image: np.ndarray) -> np.ndarray:
         """``(C, h, w)`` uint8 -> ``(h, w)`` float32 logits."""

@@ -26,7 +26,7 @@ INK_SHARE = (0.02, 0.45)
 
 
 class ClassicalSegmenter:
-    """probability: page ``(H, W)`` or ``(H, W, 3)`` uint8 -> ``(H, W)`` float32 in {0, 1}."""
+    """probability: page ``(H, W)`` or ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 in {0, 255}."""
 
     name = "classical"
 
@@ -44,7 +44,7 @@ class ClassicalSegmenter:
             glyphs = _glyphs_in_balloon(labels[window] == index, MAX_GLYPH_PAGE_SHARE * gray.shape[0])
             if glyphs is not None:
                 text[window] |= glyphs
-        return text.astype(np.float32)
+        return text.astype(np.uint8) * 255
 
 
 def _glyphs_in_balloon(interior: np.ndarray, max_glyph: float) -> np.ndarray | None:

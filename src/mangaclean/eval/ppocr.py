@@ -5,7 +5,7 @@ detected box, as text-removal tools built on an OCR detector do.
 Only the detector runs (``rapidocr_onnxruntime.ch_ppocr_det.TextDetector``), never the angle
 classifier or the recogniser. Each detected quadrilateral is filled, its pixels are split by Otsu,
 and the minority side is taken as the glyphs (dark-on-light or light-on-dark by the box's
-majority). The segmenter's output is that glyph mask as a 0/1 probability map.
+majority). The segmenter's output is that glyph mask as a 0/255 probability map.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def boxes_to_glyphs(gray: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 class PPOCRSegmenter:
-    """probability: page ``(H, W)`` or ``(H, W, 3)`` uint8 -> ``(H, W)`` float32 in {0, 1}."""
+    """probability: page ``(H, W)`` or ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 in {0, 255}."""
 
     name = "ppocr"
 
@@ -88,4 +88,4 @@ class PPOCRSegmenter:
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         glyphs = boxes_to_glyphs(as_gray(page), self.detect(page))
-        return glyphs.astype(np.float32)
+        return glyphs.astype(np.uint8) * 255
