@@ -94,3 +94,29 @@ def test_a_corrupted_model_file_is_refused(exported, tmp_path):
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="sha256"):
         OnnxSegmenter(tmp_path / "seg_tiny.onnx")
+
+
+def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
+    """``torch:WEIGHTS`` (bench's eager engine) gives the ONNX runtime's probabilities."""
+    from mangaclean.export.checkpoint import save_checkpoint
+    from mangaclean.runtime import load_segmenter
+
+    folder, models = exported
+    save_checkpoint(models["seg_tiny"], tmp_path / "seg_tiny.safetensors")
+    eager = load_segmenter(f"torch:{tmp_path / 'seg_tiny.safetensors'}", threads=1)
+    onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1)
+    eager.min_side = onnx.min_side = 1
+    page, _ = manga_page(4, 300, 200)
+    difference = np.abs(eager.probability(page).astype(int) - onnx.probability(page))
+    assert difference.max() <= 1
+    assert load_segmenter("torch:seg_tiny", threads=1).probability(page).shape == page.shape
+
+
+def test_bench_configs_take_paths_and_labels():
+    from mangaclean.eval.bench import parse_config
+
+    plain = parse_config("classical")
+    assert (plain.label, plain.segmenter, plain.inpainter) == ("classical", "classical", "auto")
+    config = parse_config("seed=torch:runs/a/best.safetensors/telea")
+    assert config.label == "seed" and config.inpainter == "telea"
+    assert config.segmenter == "torch:runs/a/best.safetensors"

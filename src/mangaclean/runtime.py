@@ -2,6 +2,7 @@
 
 Names: segmenters ``auto`` (the shipped network, else ``classical``), ``net-int8`` / ``net-fp32``
 (the shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra),
+``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra: for ``bench``),
 or a path to an ``.onnx`` file with its ``.json`` manifest; inpainters ``auto`` (shipped network,
 else ``telea``), ``telea``, ``ns``, ``white``, ``net-int8`` / ``net-fp32``, or an ``.onnx`` path.
 
@@ -67,6 +68,12 @@ def load_segmenter(name: str = "auto", threads: int | None = None) -> Segmenter:
         return OnnxSegmenter(_shipped("segmenter", name), threads)
     if name == "classical":
         return ClassicalSegmenter()
+    if name.startswith("torch:"):
+        try:
+            from mangaclean.eval.eager import EagerSegmenter
+        except ImportError as exc:
+            raise BackendUnavailableError("torch: segmenters need the train extra (PyTorch)") from exc
+        return EagerSegmenter(name.removeprefix("torch:"), threads)
     if name == "ppocr":
         try:
             from mangaclean.eval.ppocr import PPOCRSegmenter
@@ -127,8 +134,8 @@ def _pad_to(array: np.ndarray, multiple: int, value: float) -> np.ndarray:
     return np.pad(array, widths, mode="constant", constant_values=value)
 
 
-class OnnxSegmenter:
-    """A shipped segmentation network.
+class TiledSegmenter:
+    """A segmentation network run at a working resolution, in tiles; subclasses supply ``_logits``.
 
     probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 (probability x 255). The
     network learned glyph sizes from synthetic pages 1000-1700 px tall seen at 0.6-1.5x, so pages
@@ -137,26 +144,14 @@ class OnnxSegmenter:
     binarisation runs at full resolution. Larger inputs run in overlapping tiles; each tile keeps
     only its centre (``overlap`` px of context each side are discarded), so memory is bounded
     whatever the page size and no seam appears.
-    size and no seam appears.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        threads: int | None = None,
-        tile: int = 1024,
-        overlap: int = 64,
-        min_side: int = 1100,
-        max_side: int = 2600,
-    ):
-        self.session, self.manifest = _session(path, threads)
-        self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
-        spec = self.manifest.get("input", {})
-        self.channels = int(spec.get("channels", 1))
-        self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
-        self.multiple = int(spec.get("pad_multiple", 32))
-        self.tile, self.overlap = tile, overlap
-        self.min_side, self.max_side = min_side, max_side
+    name: str
+    channels: int = 1
+    tile: int = 1024
+    overlap: int = 64
+    min_side: int = 1100
+    max_side: int = 2600
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         h, w = page.shape[:2]
@@ -181,6 +176,31 @@ class OnnxSegmenter:
 
     def _logits(self, image: np.ndarray) -> np.ndarray:
         """``(C, h, w)`` uint8 -> ``(h, w)`` float32 logits."""
+        raise NotImplementedError
+
+
+class OnnxSegmenter(TiledSegmenter):
+    """A shipped segmentation network in ONNX Runtime (see ``TiledSegmenter``)."""
+
+    def __init__(
+        self,
+        path: Path,
+        threads: int | None = None,
+        tile: int = 1024,
+        overlap: int = 64,
+        min_side: int = 1100,
+        max_side: int = 2600,
+    ):
+        self.session, self.manifest = _session(path, threads)
+        self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
+        spec = self.manifest.get("input", {})
+        self.channels = int(spec.get("channels", 1))
+        self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
+        self.multiple = int(spec.get("pad_multiple", 32))
+        self.tile, self.overlap = tile, overlap
+        self.min_side, self.max_side = min_side, max_side
+
+    def _logits(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[1:]
         x = (image.astype(np.float32) / 255.0 - self.mean) / self.std
         x = _pad_to(x, self.multiple, (1.0 - self.mean) / self.std)[None]  # pad with white paper

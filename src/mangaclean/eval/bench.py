@@ -36,8 +36,12 @@ class BenchConfig:
 
 
 def parse_config(text: str) -> BenchConfig:
-    label, _, spec = text.rpartition("=")
-    segmenter, _, inpainter = spec.partition("/")
+    """``[LABEL=]SEG[/INP]``; SEG may be a path (``torch:runs/x/best.safetensors``), so the
+    inpainter is what follows the last ``/``."""
+    label, _, spec = text.partition("=")
+    if not spec:
+        label, spec = "", label
+    segmenter, _, inpainter = spec.rpartition("/") if "/" in spec else (spec, "", "")
     return BenchConfig(label or spec, segmenter or "auto", inpainter or "auto")
 
 
@@ -56,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--compare",
         nargs="+",
         default=["auto/auto"],
-        metavar="[LABEL=]SEG/INP",
+        metavar="[LABEL=]SEG[/INP]",
         help="configurations timed side by side, e.g. net=auto/auto classic=classical/telea",
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per page (default 5)")
