@@ -80,7 +80,9 @@ def test_huge_pages_are_segmented_at_the_working_resolution(exported):
     page, _ = manga_page(3, 400, 300)
     capped = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, max_side=200).probability(page)
     raised = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_side=600).probability(page)
-    assert raised.shape == capped.shape == page.shape
+    fixed = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1)
+    fixed.fixed_scale = 0.5  # eval --scales: the clamp no longer applies
+    assert raised.shape == capped.shape == fixed.probability(page).shape == page.shape
     assert raised.dtype == capped.dtype == np.uint8
 
 

@@ -152,11 +152,12 @@ class TiledSegmenter:
     overlap: int = 64
     min_side: int = 1100
     max_side: int = 2600
+    fixed_scale: float | None = None  # set: work at this scale instead (``eval --scales``)
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         h, w = page.shape[:2]
         long_side = max(h, w)
-        scale = min(max(long_side, self.min_side), self.max_side) / long_side
+        scale = self.fixed_scale or min(max(long_side, self.min_side), self.max_side) / long_side
         if scale == 1.0:
             return self._tiled(page)
         size = (round(w * scale), round(h * scale))

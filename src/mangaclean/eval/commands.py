@@ -9,6 +9,7 @@ comparisons are side by side in one run. Data folders default to ``--data-root``
 from __future__ import annotations
 
 import argparse
+import copy
 import shlex
 import sys
 from pathlib import Path
@@ -65,6 +66,14 @@ def _segmenter_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"comma list of auto, classical, ppocr, .onnx files (default {DEFAULT_SEGMENTERS})",
     )
     parser.add_argument("--threshold", type=float, default=0.5, help="text probability cut (default 0.5)")
+    parser.add_argument(
+        "--scales",
+        type=lambda text: [float(v) for v in text.split(",")],
+        default=None,
+        metavar="S1,S2,...",
+        help="score network segmenters at these working scales (x the page's own size) instead of "
+        "the runtime's clamp of the long side",
+    )
     _shared_arguments(parser)
 
 
@@ -122,12 +131,19 @@ def _root(args):
 
 
 def _segmenters(args) -> list[tuple[str, object]]:
-    from mangaclean.runtime import load_segmenter
+    from mangaclean.runtime import TiledSegmenter, load_segmenter
 
     out = []
     for name in [n.strip() for n in args.segmenter.split(",") if n.strip()]:
         segmenter = load_segmenter(name, args.threads)
-        out.append((f"auto ({segmenter.name})" if name == "auto" else segmenter.name, segmenter))
+        label = f"auto ({segmenter.name})" if name == "auto" else segmenter.name
+        if args.scales and isinstance(segmenter, TiledSegmenter):
+            for scale in args.scales:
+                scaled = copy.copy(segmenter)  # shares the session
+                scaled.fixed_scale = scale
+                out.append((f"{label} @{scale:g}x", scaled))
+        else:
+            out.append((label, segmenter))
     return out
 
 
