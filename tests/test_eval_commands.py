@@ -122,3 +122,15 @@ def test_data_root_from_environment(tmp_path, monkeypatch):
 def test_missing_data_is_a_usage_error(tmp_path, capsys):
     assert _run("eval", "masks", "--data-root", tmp_path / "nowhere", "--segmenter", "classical") == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_eval_balloons_scores_flat_blocks(textmasks, tmp_path, capsys):
+    out = tmp_path / "balloons.json"
+    code = _run("eval", "balloons", "--data-root", tmp_path / "data", "--segmenter", "classical",
+                "--json", out, "--overlays", tmp_path / "ghosts")  # fmt: skip
+    assert code == 0
+    assert "ring MAD" in capsys.readouterr().out
+    summary = json.loads(out.read_text())["balloons"]
+    assert summary["pages"] == 4 and summary["flat_blocks"] > 0
+    assert summary["fill_mad_mean"] == 0.0  # a flat block is painted with exactly its ring colour
+    assert 0.0 <= summary["ghost_share"] <= 1.0

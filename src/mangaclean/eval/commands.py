@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     inpaint.add_argument("--n-plain", type=int, default=None, help="holes over plain paper (default n/5)")
     inpaint.add_argument("--seed", type=int, default=0, help="seed of the hole placement (default 0)")
     _shared_arguments(inpaint)
+    balloons = sub.add_parser("balloons", help="flat-filled text blocks against the paper around them")
+    balloons.add_argument(
+        "--images", type=Path, help=f"page folder (default: <data-root>/{TEXTMASKS}/images)"
+    )
+    balloons.add_argument("--segmenter", default="auto", help="segmenter of the cleaning run (default auto)")
+    _shared_arguments(balloons)
 
 
 def _segmenter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         from mangaclean.errors import UsageError
 
         raise UsageError("--limit must be at least 1")
-    runner = {"masks": _run_masks, "boxes": _run_boxes, "inpaint": _run_inpaint}[args.eval_command]
+    runners = {"masks": _run_masks, "boxes": _run_boxes, "inpaint": _run_inpaint, "balloons": _run_balloons}
+    runner = runners[args.eval_command]
     title, header, rows, payload = runner(args)
     print(reports.markdown(title, header, rows, payload.get("notes", [])))
     if args.json is not None:
@@ -213,6 +220,21 @@ def _run_inpaint(args):
     header, rows = reports.inpaint_rows(report, [label for label, _ in inpainters])
     payload = {"inpaint": report.as_dict(), "notes": notes, "seed": args.seed}
     return f"eval inpaint: {images} (seed {args.seed})", header, rows, payload
+
+
+def _run_balloons(args):
+    from mangaclean.eval import reports
+    from mangaclean.eval.balloons_eval import evaluate_balloons
+    from mangaclean.eval.data_paths import data_path
+    from mangaclean.io import is_image_name
+    from mangaclean.runtime import load_models
+
+    images = data_path(args.images, _root(args), TEXTMASKS / "images", "--images")
+    paths = sorted(p for p in images.iterdir() if is_image_name(p))[: args.limit]
+    models = load_models(args.segmenter, "white", args.threads)  # textured blocks are not scored
+    report = evaluate_balloons(paths, models, models.segmenter.name, args.overlays)
+    header, rows = reports.balloon_rows(report.as_dict())
+    return f"eval balloons: {images}", header, rows, {"balloons": report.as_dict(), "notes": []}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,16 @@ INPAINT_HEADER = (
     "ms/hole median",
 )
 
+BALLOON_HEADER = (
+    "segmenter",
+    "pages",
+    "flat blocks",
+    "filled px MAD from ring colour",
+    "ring MAD (mean)",
+    "ring MAD (p95)",
+    "blocks with ghost px in ring",
+)
+
 
 def machine() -> str:
     """CPU model name and core count, for the record."""
@@ -134,3 +144,10 @@ def inpaint_rows(report, labels: list[str]) -> tuple[tuple[str, ...], list[list[
                 ]
             )
     return INPAINT_HEADER, rows
+
+
+def balloon_rows(summary: dict) -> tuple[tuple[str, ...], list[list[str]]]:
+    row = [summary["label"], str(summary["pages"]), str(summary["flat_blocks"])]
+    row += [_f(summary[k], 2) for k in ("fill_mad_mean", "ring_mad_mean", "ring_mad_p95")]
+    row += [_f(summary["ghost_share"])]
+    return BALLOON_HEADER, [row]
