@@ -196,3 +196,31 @@ def test_large_crops_are_inpainted_in_tiles(monkeypatch):
     assert inpainter.calls > 1
     assert np.array_equal(edited[~removal], page[~removal])
     assert (np.abs(edited.astype(int) - page)[removal].sum(axis=1) > 0).mean() > 0.9  # holes were filled
+
+
+def _column_of_glyphs(background: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Four cross-shaped glyphs in a column with an unpredicted long-vowel bar between them."""
+    page = background.copy()
+    predicted = np.zeros(page.shape, np.uint8)
+    for top in (10, 34, 82, 106):
+        page[top + 8 : top + 11, 20:40] = 0
+        page[top : top + 19, 28:31] = 0
+        predicted[top - 1 : top + 20, 19:41] = 255
+    page[59:77, 29:31] = 0  # the bar: between glyphs, not predicted
+    bar = np.zeros(page.shape, bool)
+    bar[59:77, 29:31] = True
+    return page, predicted, bar
+
+
+def test_refine_keeps_an_unpredicted_mark_enclosed_in_a_balloon():
+    page, predicted, bar = _column_of_glyphs(np.full((140, 60), 250, np.uint8))
+    assert refine_text_mask(page, predicted)[bar].all()
+
+
+def test_refine_leaves_screentone_around_glyphs_alone():
+    tone = np.full((140, 60), 235, np.uint8)
+    tone[1::4, 1::4] = 40  # a dot screen: many small enclosed marks, not lettering
+    page, predicted, _ = _column_of_glyphs(tone)
+    tight = refine_text_mask(page, predicted)
+    dots = (tone < 128) & (predicted == 0) & (page < 128)
+    assert not tight[dots].any()

@@ -16,6 +16,16 @@ import numpy as np
 
 # A block's binarisation is trusted only if its two classes differ by at least this many levels.
 MIN_CONTRAST = 40
+# A background is flat when this share of its pixels is within FLAT_TOLERANCE grey levels of their
+# median colour.
+FLAT_SHARE = 0.92
+FLAT_TOLERANCE = 20
+# On paper, an unpredicted ink mark enclosed in a block is lettering if it is at most this many
+# times the size of the block's glyphs.
+MARK_SIZE = 1.5
+# ...and the block is on paper if the background side of the ring around the prediction is flat
+# and at most this share of the ring is ink (glyph parts the prediction missed, an outline).
+MAX_RING_INK = 0.35
 
 
 @dataclass(frozen=True)
@@ -94,30 +104,63 @@ def refine_text_mask(
     """
     coarse = probability >= probability_level(threshold)
     tight = np.zeros_like(coarse)
+    # Room around a block for marks the prediction skipped (a long-vowel bar between two glyphs
+    # splits a column in two): about one glyph, the typical thickness of a predicted text line.
+    lines = [min(w, h) for (_, _, w, h), _ in components(coarse)]
+    pad = 4 + int(min(np.median(lines), 40)) if lines else 4
     for (x, y, w, h), _ in components(grow(coarse, 6)):
-        x0, y0 = max(x - 4, 0), max(y - 4, 0)
-        x1, y1 = min(x + w + 4, gray.shape[1]), min(y + h + 4, gray.shape[0])
+        x0, y0 = max(x - pad, 0), max(y - pad, 0)
+        x1, y1 = min(x + w + pad, gray.shape[1]), min(y + h + pad, gray.shape[0])
         window = (slice(y0, y1), slice(x0, x1))
         crop, pred = gray[window], coarse[window]
         near = grow(pred, reach)
-        rule = binarise_block(crop, pred, grow(pred, reach + 3) & ~near)
-        tight[window] |= _glyph_pixels(rule.ink(crop), pred, near) if rule else pred
+        around = grow(pred, reach + 3) & ~near
+        rule = binarise_block(crop, pred, around)
+        if rule is None:
+            tight[window] |= pred
+            continue
+        ink = rule.ink(crop)
+        on_paper = float(ink[around].mean()) <= MAX_RING_INK and is_flat(crop[around & ~ink])
+        tight[window] |= _glyph_pixels(ink, pred, near, on_paper)
     return tight
 
 
-def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray) -> np.ndarray:
+def is_flat(values: np.ndarray) -> bool:
+    """Whether pixel values ``(N,)`` or ``(N, C)`` are one flat colour (paper, a balloon): at least
+    FLAT_SHARE of them within FLAT_TOLERANCE levels of their median, in every channel."""
+    if values.shape[0] < 8:
+        return False
+    values = values.reshape(values.shape[0], -1)
+    deviation = np.abs(values.astype(np.int16) - np.median(values, axis=0)).max(axis=1)
+    return float((deviation <= FLAT_TOLERANCE).mean()) >= FLAT_SHARE
+
+
+def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper: bool) -> np.ndarray:
     """Ink pixels of a block that belong to glyphs.
 
     A connected ink component lying mostly inside the prediction is a glyph: keep it up to
     ``near`` (its anti-aliased edge may stick out of the prediction). One lying mostly outside
     (a balloon outline, a dark background the prediction spills onto) is art: keep only its
-    predicted pixels, never grow into it. All ``(h, w)`` bool.
+    predicted pixels, never grow into it. On paper (a balloon), a small ink component enclosed in
+    the block (not reaching its edge) is lettering the network missed or only grazed: a long-vowel
+    bar, a dash, an exclamation mark, the rest of a glyph. It is a glyph too, unless there are
+    more of them than glyphs (a texture). All ``(h, w)`` bool.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     inside = np.bincount(labels[pred], minlength=count)
     owned = inside >= 0.5 * stats[:, cv2.CC_STAT_AREA]
     owned[0] = False
-    return (owned[labels] & near) | (ink & pred)
+    glyphs = (owned[labels] & near) | (ink & pred)
+    if on_paper and owned.any():
+        x, y, w, h = (stats[:, i] for i in range(4))
+        enclosed = (x > 0) & (y > 0) & (x + w < ink.shape[1]) & (y + h < ink.shape[0])
+        size = np.maximum(w, h)
+        glyph = np.percentile(size[owned], 90)  # about one glyph: strokes and furigana are smaller
+        marks = enclosed & ~owned & (size >= 2) & (size <= MARK_SIZE * glyph)
+        marks[0] = False
+        if marks.sum() <= max(4, owned.sum()):  # more marks than glyphs: a texture, not lettering
+            glyphs |= marks[labels]
+    return glyphs
 
 
 def stroke_width(tight: np.ndarray) -> float:

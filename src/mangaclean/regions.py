@@ -10,10 +10,7 @@ import numpy as np
 
 from mangaclean import masks
 
-# A background is flat when this share of the ring around the block is within FLAT_TOLERANCE
-# grey levels of the ring's median colour.
-FLAT_SHARE = 0.92
-FLAT_TOLERANCE = 20
+# The ring just outside a block's removal pixels that decides flat (``masks.is_flat``) or not.
 RING_WIDTH = 3
 
 
@@ -109,13 +106,7 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     pixels: the block's window of the page; mine: its own removal pixels; removal: every
     block's removal pixels in the window (never part of the ring).
     """
-    ring = masks.grow(mine, RING_WIDTH) & ~removal
-    values = pixels[ring]
-    if values.shape[0] < 8:
+    values = pixels[masks.grow(mine, RING_WIDTH) & ~removal]
+    if not masks.is_flat(values):
         return None
-    values = values.reshape(values.shape[0], -1)
-    median = np.median(values, axis=0)
-    close = np.abs(values.astype(np.int16) - median).max(axis=1)
-    if float((close <= FLAT_TOLERANCE).mean()) < FLAT_SHARE:
-        return None
-    return tuple(int(round(v)) for v in median)
+    return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
