@@ -12,11 +12,11 @@ import statistics
 
 
 def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
-    import resource
     import time
 
     import onnxruntime as ort
 
+    from mangaclean.eval.bench import peak_rss_mb
     from mangaclean.io import decode_image
     from mangaclean.runtime import load_segmenter, shipped_model
 
@@ -38,7 +38,7 @@ def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
         probability = segmenter.probability(page)
         times.append(time.perf_counter() - start)
     del probability
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     queue.put((min(times), rss_now() - before, peak))
 
 

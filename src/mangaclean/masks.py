@@ -120,7 +120,7 @@ def refine_text_mask(
             tight[window] |= pred
             continue
         ink = rule.ink(crop)
-        on_paper = float(ink[around].mean()) <= MAX_RING_INK and is_flat(crop[around & ~ink])
+        on_paper = around.any() and ink[around].mean() <= MAX_RING_INK and is_flat(crop[around & ~ink])
         tight[window] |= _glyph_pixels(ink, pred, near, on_paper)
     return tight
 

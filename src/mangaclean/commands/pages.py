@@ -81,13 +81,13 @@ def process(job: PageJob) -> Outcome:
         result = clean_page(page.pixels, models, settings.options)
         outcome.timings.update(result.timings)
         start = time.perf_counter()
-        outcome.files["page"] = encode_image(
-            page.with_pixels(result.page), format_for(job.outputs["page"]), settings.quality
-        )
         if "mask" in settings.roles:
             outcome.files["mask"] = _png(np.where(result.mask, 255, 0).astype(np.uint8))
         if "compare" in settings.roles:
             outcome.files["compare"] = _png(side_by_side(page.pixels, result.mask, result.page))
+        page = page.with_pixels(result.page)  # frees the input pixels and masks before encoding:
+        del result  # a 6000x8000 colour scan is 144 MB each
+        outcome.files["page"] = encode_image(page, format_for(job.outputs["page"]), settings.quality)
         outcome.timings["encode"] = time.perf_counter() - start
     except MangacleanError as exc:
         outcome.error = str(exc)

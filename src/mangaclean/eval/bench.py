@@ -120,8 +120,10 @@ def _clean_once(models, name: str, data: bytes, folder: str) -> dict[str, float]
     times = {"read": time.perf_counter() - start}
     result = clean_page(page.pixels, models)
     times.update(result.timings)
+    page = page.with_pixels(result.page)  # the input pixels and masks are freed before encoding,
+    del result  # as ``mangaclean clean`` does
     start = time.perf_counter()
-    write_image(os.path.join(folder, "out.png"), page.with_pixels(result.page))
+    write_image(os.path.join(folder, "out.png"), page)
     times["write"] = time.perf_counter() - start
     times["total"] = sum(times[s] for s in STAGES if s in times)
     return times
@@ -169,7 +171,19 @@ def _child(config, pages, threads, queue) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name, data in pages:
             _clean_once(models, name, data, folder)
-    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    queue.put(peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (MB). ``VmHWM`` where Linux has it: ``ru_maxrss`` is
+    kept across fork and exec, so a spawned child would report its parent's peak if larger."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _peak_rss_in_child(config: BenchConfig, pages, threads) -> float:

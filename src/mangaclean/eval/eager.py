@@ -35,7 +35,7 @@ class EagerSegmenter(TiledSegmenter):
         self.name = f"torch {spec}"
         self.channels = self.model.in_channels
 
-    def _logits(self, image: np.ndarray) -> np.ndarray:
+    def _logits(self, image: np.ndarray, release: bool = False) -> np.ndarray:
         config = self.model.config
         x = (torch.from_numpy(image).float()[None] / 255.0 - config.mean) / config.std
         probability = self.model.predict(x)[0, 0].clamp(1e-6, 1 - 1e-6)
