@@ -16,13 +16,9 @@ def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
 
     import onnxruntime as ort
 
-    from mangaclean.eval.bench import peak_rss_mb
+    from mangaclean.export.measure_worker import peak_rss_mb, rss_mb
     from mangaclean.io import decode_image
     from mangaclean.runtime import load_segmenter, shipped_model
-
-    def rss_now() -> float:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * 4096 / 2**20
 
     segmenter = load_segmenter("auto", threads)
     options = ort.SessionOptions()
@@ -32,14 +28,14 @@ def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
     model = str(shipped_model("segmenter"))
     segmenter.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     page = decode_image(data, "page").pixels
-    before, times = rss_now(), []
+    before, times = rss_mb(), []
     for _ in range(repeat):
         start = time.perf_counter()
         probability = segmenter.probability(page)
         times.append(time.perf_counter() - start)
     del probability
     peak = peak_rss_mb()
-    queue.put((min(times), rss_now() - before, peak))
+    queue.put((min(times), rss_mb() - before, peak))
 
 
 def main() -> None:

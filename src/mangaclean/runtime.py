@@ -142,9 +142,10 @@ class TiledSegmenter:
     are segmented with their long side brought into ``[min_side, max_side]`` (small web pages
     upscaled, huge scans downscaled) and the probabilities resized back; the caller's
     binarisation runs at full resolution. ``min_side`` 900: synthetic 540x720 pages scored F1
-    0.544 / 0.577 / 0.554 segmented at 1x / 1.25x / 1.53x (docs/RESULTS.md, F1 vs scale). Larger inputs run in overlapping tiles; each tile keeps
-    only its centre (``overlap`` px of context each side are discarded), so memory is bounded
-    whatever the page size and no seam appears.
+    0.544 / 0.577 / 0.554 segmented at 1x / 1.25x / 1.53x (docs/RESULTS.md, F1 vs scale).
+    Larger inputs run in overlapping tiles; each tile keeps only its centre (``overlap`` px of
+    context each side are discarded), so memory is bounded whatever the page size and no seam
+    appears.
     """
 
     name: str

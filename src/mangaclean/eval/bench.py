@@ -11,7 +11,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mangaclean.eval.reports import machine
+from mangaclean.export.measure_worker import peak_rss_mb
 
 STAGES = ("read", "segment", "refine", "fill", "inpaint", "write")
 SIZES = {"S": (827, 1170), "M": (1807, 2570), "L": (6000, 8000)}
@@ -171,19 +171,7 @@ def _child(config, pages, threads, queue) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name, data in pages:
             _clean_once(models, name, data, folder)
-    queue.put(peak_rss_mb())
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (MB). ``VmHWM`` where Linux has it: ``ru_maxrss`` is
-    kept across fork and exec, so a spawned child would report its parent's peak if larger."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(peak_rss_mb())  # VmHWM: ru_maxrss would carry the parent's peak over fork + exec
 
 
 def _peak_rss_in_child(config: BenchConfig, pages, threads) -> float:
