@@ -127,6 +127,8 @@ def _command_line(args: argparse.Namespace) -> str:
         if key.startswith("_") or key in ("command", "eval_command") or value in (None, False):
             continue
         flag = "--" + key.replace("_", "-")
+        if isinstance(value, list):
+            value = ",".join(f"{v:g}" for v in value)
         words += [flag] if value is True else [flag, shlex.quote(str(value))]
     return " ".join(words)
 
