@@ -27,6 +27,8 @@ def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
     options.enable_cpu_mem_arena = arena
     model = str(shipped_model("segmenter"))
     segmenter.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    if not arena:
+        segmenter._release = None  # nothing to shrink (ORT refuses the option without an arena)
     page = decode_image(data, "page").pixels
     before, times = rss_mb(), []
     for _ in range(repeat):
