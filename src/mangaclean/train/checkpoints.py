@@ -13,7 +13,7 @@ from mangaclean.train.config import TrainConfig
 def save_training_state(path: Path, model, optimizer, step: int, config: TrainConfig, best: dict) -> None:
     """Model, optimiser, step, RNG state, config and best-so-far, via a temporary file + rename."""
     state = {
-        "model": _unwrap(model).state_dict(),
+        "model": unwrap(model).state_dict(),
         "optimizer": optimizer.state_dict(),
         "step": step,
         "config": config.to_dict(),
@@ -29,11 +29,11 @@ def save_training_state(path: Path, model, optimizer, step: int, config: TrainCo
 def load_training_state(path: Path, model, optimizer) -> tuple[int, dict]:
     """Restore a run saved by ``save_training_state``; returns ``(step, best)``."""
     state = torch.load(path, map_location="cpu", weights_only=False)
-    _unwrap(model).load_state_dict(state["model"])
+    unwrap(model).load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["torch_rng"])
     return int(state["step"]), dict(state["best"])
 
 
-def _unwrap(model):
+def unwrap(model):
     return model.module if hasattr(model, "module") else model

@@ -79,7 +79,7 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
             lr = optimizer.param_groups[0]["lr"]
             _log_row(out, {"step": step, "lr": lr, "loss": loss, "samples_per_s": rate, **parts})
         if step % config.val_every == 0 or step == config.steps:
-            best = _validate(_plain(model), validation, config, device, step, best)
+            best = _validate(checkpoints.unwrap(model), validation, config, device, step, best)
         if step % config.checkpoint_every == 0 or step == config.steps:
             checkpoints.save_training_state(out / "last.pt", model, optimizer, step, config, best)
     _finish(out, rank, world)
@@ -200,11 +200,6 @@ def _log_row(out: Path, row: dict, name: str = "log.csv") -> None:
             writer.writeheader()
         writer.writerow({k: f"{v:.6g}" if isinstance(v, float) else v for k, v in row.items()})
     log.info("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
-
-
-def _plain(model):
-    """The model itself, without a DistributedDataParallel wrapper."""
-    return model.module if hasattr(model, "module") else model
 
 
 def _local_rank() -> int:

@@ -22,8 +22,9 @@ def build_for_training(config: TrainConfig) -> nn.Module:
 
 
 def export_best(model: nn.Module, config: TrainConfig, metrics: dict, out: Path) -> Path:
-    """Write ``out/best.safetensors`` + manifest with the training summary and validation metrics."""
-    plain = model.module if hasattr(model, "module") else model
+    """Write ``out/best.safetensors`` + manifest with the training summary and validation metrics.
+
+    model: the plain network (``checkpoints.unwrap`` of a DistributedDataParallel one)."""
     training = {
         "data": _data_summary(config),
         "steps": metrics.get("step"),
@@ -33,7 +34,7 @@ def export_best(model: nn.Module, config: TrainConfig, metrics: dict, out: Path)
     }
     validation = {k: v for k, v in metrics.items() if k != "step"}
     summary = {"training": training, "synthetic_validation": validation}
-    return save_checkpoint(plain, out / "best.safetensors", summary)
+    return save_checkpoint(model, out / "best.safetensors", summary)
 
 
 def _data_summary(config: TrainConfig) -> str:
