@@ -192,16 +192,17 @@ class OnnxSegmenter(TiledSegmenter):
         self,
         path: Path,
         threads: int | None = None,
-        tile: int = 1024,
-        overlap: int = 64,
-        min_side: int = 900,
-        max_side: int = 2600,
+        tile: int = TiledSegmenter.tile,
+        overlap: int = TiledSegmenter.overlap,
+        min_side: int = TiledSegmenter.min_side,
+        max_side: int = TiledSegmenter.max_side,
     ):
         import onnxruntime as ort
 
         self.session, self.manifest = _session(path, threads)
-        # The memory arena stays on (10-19% faster segmentation, scripts/measure_arena.py); after
-        # the last tile of a multi-tile page it is shrunk back: 110 MB less on a 6000x8000 scan.
+        # The memory arena stays on, and is shrunk back after the last tile of a multi-tile page:
+        # 7-11% faster than no arena on such pages, and less memory kept (15-48 vs 75-125 MB;
+        # scripts/measure_arena.py, docs/RESULTS.md).
         self._release = ort.RunOptions()
         self._release.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
