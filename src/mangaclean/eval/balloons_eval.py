@@ -60,15 +60,12 @@ def evaluate_balloons(images: list[Path], models: Models, label: str, overlay_di
             if region.fill is None:
                 continue
             x, y, w, h = region.box
-            pad = RING_WIDTH
-            y0, x0 = max(y - pad, 0), max(x - pad, 0)
-            window = (slice(y0, y + h + pad), slice(x0, x + w + pad))
+            y0, x0 = max(y - RING_WIDTH, 0), max(x - RING_WIDTH, 0)
+            window = (slice(y0, y + h + RING_WIDTH), slice(x0, x + w + RING_WIDTH))
             own = np.zeros(original[window].shape, bool)
             own[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = region.mask
             ring = original[window][masks.grow(own, RING_WIDTH) & ~result.mask[window]].astype(np.float32)
-            fill = float(
-                np.dot(region.fill, (0.299, 0.587, 0.114)) if len(region.fill) == 3 else region.fill[0]
-            )
+            fill = _luma(region.fill)
             report.fill_mad.append(float(np.abs(cleaned[window][own].astype(np.float32) - fill).mean()))
             report.ring_mad.append(float(np.abs(ring - fill).mean()) if ring.size else 0.0)
             ghosts = int((np.abs(ring - fill) > GHOST).sum())
@@ -76,7 +73,16 @@ def evaluate_balloons(images: list[Path], models: Models, label: str, overlay_di
             if overlay_dir is not None and ghosts:
                 crop = (slice(max(y - 16, 0), y + h + 16), slice(max(x - 16, 0), x + w + 16))
                 item = (ghosts, f"{path.stem}_{x}_{y}", np.hstack([original[crop], cleaned[crop]]))
-                heapq.heappush(worst, item) if len(worst) < 24 else heapq.heappushpop(worst, item)
+                if len(worst) < 24:
+                    heapq.heappush(worst, item)
+                else:
+                    heapq.heappushpop(worst, item)
     for ghosts, name, picture in worst:
         write_image(overlay_dir / f"{name}_ghost{ghosts}.png", Page(picture))
     return report
+
+
+def _luma(colour: tuple[int, ...]) -> float:
+    """A fill colour (1 or 3 values) as the page's own luma (``io.as_gray``'s rounding)."""
+    pixel = np.array([[colour]], np.uint8)  # (1, 1, C)
+    return float(as_gray(pixel[..., 0] if len(colour) == 1 else pixel)[0, 0])
