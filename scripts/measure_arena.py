@@ -14,21 +14,11 @@ import statistics
 def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
     import time
 
-    import onnxruntime as ort
-
     from mangaclean.export.measure_worker import peak_rss_mb, rss_mb
     from mangaclean.io import decode_image
-    from mangaclean.runtime import load_segmenter, shipped_model
+    from mangaclean.runtime import OnnxSegmenter, shipped_model
 
-    segmenter = load_segmenter("auto", threads)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-    options.enable_cpu_mem_arena = arena
-    model = str(shipped_model("segmenter"))
-    segmenter.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    if not arena:
-        segmenter._release = None  # nothing to shrink (ORT refuses the option without an arena)
+    segmenter = OnnxSegmenter(shipped_model("segmenter"), threads, arena=arena)
     page = decode_image(data, "page").pixels
     before, times = rss_mb(), []
     for _ in range(repeat):

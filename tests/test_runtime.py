@@ -46,6 +46,10 @@ def test_tiled_segmentation_matches_whole_page(exported):
     )
     assert np.abs(whole.astype(int) - tiled).mean() < 0.01 * 255
     assert ((whole > 127) == (tiled > 127)).mean() > 0.99
+    no_arena = OnnxSegmenter(
+        folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_side=1, arena=False
+    )
+    assert np.array_equal(no_arena.probability(page), tiled)  # nothing to shrink: still runs
 
 
 @pytest.mark.parametrize("length", [1, 100, 128, 129, 1000])

@@ -106,8 +106,9 @@ def load_models(segmenter: str = "auto", inpainter: str = "auto", threads: int |
     return Models(load_segmenter(segmenter, threads), load_inpainter(inpainter, threads))
 
 
-def _session(path: Path, threads: int | None):
-    """An ONNX Runtime session for ``path`` and its verified manifest (``path`` with ``.json``)."""
+def _session(path: Path, threads: int | None, arena: bool = True):
+    """An ONNX Runtime session for ``path`` and its verified manifest (``path`` with ``.json``);
+    ``arena``: ONNX Runtime's CPU memory arena (on by default, see ``OnnxSegmenter``)."""
     import onnxruntime as ort
 
     if not path.is_file():
@@ -117,6 +118,7 @@ def _session(path: Path, threads: int | None):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = arena
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors
@@ -196,15 +198,17 @@ class OnnxSegmenter(TiledSegmenter):
         overlap: int = TiledSegmenter.overlap,
         min_side: int = TiledSegmenter.min_side,
         max_side: int = TiledSegmenter.max_side,
+        arena: bool = True,
     ):
         import onnxruntime as ort
 
-        self.session, self.manifest = _session(path, threads)
+        self.session, self.manifest = _session(path, threads, arena)
         # The memory arena stays on, and is shrunk back after the last tile of a multi-tile page:
-        # 7-11% faster than no arena on such pages, and less memory kept (15-48 vs 75-125 MB;
-        # scripts/measure_arena.py, docs/RESULTS.md).
-        self._release = ort.RunOptions()
-        self._release.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        # as fast as no arena within the noise, and less memory kept (14-44 vs 60-139 MB;
+        # scripts/measure_arena.py, docs/RESULTS.md). Without an arena there is nothing to shrink.
+        self._release = ort.RunOptions() if arena else None
+        if arena:
+            self._release.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.name = f"{self.manifest['variant']} {self.manifest['precision']}"
         spec = self.manifest.get("input", {})
         self.channels = int(spec.get("channels", 1))
