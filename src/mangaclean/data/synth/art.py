@@ -107,15 +107,11 @@ def figure(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pale
 
 def _face_marks(canvas, rng, head: np.ndarray, size: float, scale: float, pal: Palette) -> None:
     centre = head.mean(0)
+    ew, eh = size * rng.uniform(0.03, 0.06), size * rng.uniform(0.045, 0.08)
     for side in (-1, 1):
-        p = centre + np.array([side * size * 0.1, size * 0.02])
-        axes = (max(1, int(size * 0.04)), max(1, int(size * 0.06)))
-        centre_px = (int(p[0]), int(p[1]))
-        cv2.ellipse(canvas, centre_px, axes, 0, 0, 360, strokes.colour(canvas, pal.ink), -1, cv2.LINE_AA)
-        if rng.random() < 0.7:
-            cv2.circle(
-                canvas, centre_px, max(1, axes[0] // 2), strokes.colour(canvas, pal.paper), -1, cv2.LINE_AA
-            )
+        figures.eye(
+            canvas, rng, centre[0] + side * size * 0.1, centre[1] + size * 0.02, ew, eh, scale, pal, side
+        )
     mouth = centre + np.array([0, size * 0.15])
     strokes.tapered(
         canvas, np.linspace(mouth - [size * 0.05, 0], mouth + [size * 0.05, 0], 4), 1.5 * scale, pal.ink
@@ -320,8 +316,12 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
             strokes.hatching(canvas, rng, scale, pal.ink, cross=rng.random() < 0.4)
         elif r < 0.84:
             black_mass(canvas, rng, scale, pal)
-        elif r < 0.9:
+        elif r < 0.88:
             scenery.foliage(canvas, rng, scale, pal)
+        elif r < 0.93:
+            figures.eyes(canvas, rng, scale, pal)
+        elif r < 0.95:
+            figures.paw(canvas, rng, scale, pal)
         else:
             strokes.scatter_marks(canvas, rng, scale, pal.ink)
     fine_detail(canvas, rng, scale, pal)

@@ -68,7 +68,10 @@ PHRASES = (
     "だめだ",
     "はい",
 )
-PUNCT_END = ("", "", "", "。", "！", "？", "…", "……", "!!", "!?", "ッ", "ー", "〜", "っ")
+PUNCT_END = ("", "", "", "。", "！", "？", "…", "……", "!!", "!?", "ッ", "ー", "〜", "っ", "――", "ーッ", "!?")
+# Long dashes and ellipses inside a line: real dialogue has many, and a long dash on its own in a
+# balloon is the mark a segmenter most often leaves behind.
+PAUSES = ("――", "――", "―", "……", "…", "ーー")
 SFX_JA = (
     "ドドド",
     "ゴゴゴ",
@@ -233,8 +236,10 @@ def _token(rng: np.random.Generator, furigana_share: float) -> list[Run]:
         return [(katakana_word(rng), None)]
     if r < 0.82:
         return [(_choice(rng, PARTICLES), None)]
-    if r < 0.97:
+    if r < 0.94:
         return [(_choice(rng, PHRASES), None)]
+    if r < 0.98:
+        return [(_choice(rng, PAUSES), None)]
     return [(_choice(rng, ("OK", "MMU", "TV", "2", "10", "A", "B")), None)]
 
 

@@ -1,7 +1,8 @@
 """Manga-like characters: a head with spiky bangs and strands, large eyes, shoulders and folds.
 
 Crude, but with the parts that sit next to lettering on real pages and look most like it to a
-segmenter: dense strand bundles, spiky black hair masses, eyes with highlights, thin folds.
+segmenter: dense strand bundles, spiky black hair masses, eyes with lashes and highlights, thin
+folds, paws and toes.
 """
 
 from __future__ import annotations
@@ -38,24 +39,98 @@ def _hair(canvas, rng, cx, cy, r, scale, pal) -> None:
     strokes.tapered_many(canvas, curves, rng.uniform(0.6, 1.8, k) * scale, ink, (0.05, 0.5))
 
 
+def eye(canvas, rng, ex: float, ey: float, ew: float, eh: float, scale: float, pal, side: int) -> None:
+    """One manga eye centred at ``(ex, ey)``, half-sizes ``(ew, eh)`` px; ``side`` -1 / 1 = which
+    way the outer corner (with the lashes) points.
+
+    A thick tapered upper lid with lash spikes, a dark iris (or a tone-grey one with a ring), a
+    pupil, one to three highlights, iris shading lines, a short lower lid and maybe a brow: blobs,
+    dots and short strokes of glyph size, the marks a text segmenter most often takes for kana.
+    """
+    ink, paper = strokes.colour(canvas, pal.ink), strokes.colour(canvas, pal.paper)
+    lid = _ellipse(ex, ey, ew * 1.15, eh * rng.uniform(0.7, 1.0), 16, np.pi * 1.05, np.pi * 1.95)
+    strokes.tapered(canvas, lid, rng.uniform(0.12, 0.3) * eh + scale, pal.ink, (0.1, 0.7))
+    outer = lid[0] if side > 0 else lid[-1]
+    for k in range(int(rng.integers(0, 5))):
+        angle = (-0.25 - 0.3 * k) * np.pi * (1 if side > 0 else -1) + (0 if side > 0 else np.pi)
+        length = eh * rng.uniform(0.3, 0.7)
+        tip = outer + length * np.array([np.cos(angle), np.sin(angle)])
+        strokes.tapered(
+            canvas, np.linspace(outer, tip, 4), rng.uniform(0.8, 2.0) * scale, pal.ink, (0.0, 1.0)
+        )
+    iris_axes = (max(1, int(ew * rng.uniform(0.55, 0.85))), max(1, int(eh * rng.uniform(0.7, 0.95))))
+    centre = (int(ex), int(ey + eh * 0.15))
+    grey_iris = rng.random() < 0.4
+    iris = strokes.colour(canvas, int(rng.integers(90, 170))) if grey_iris else ink
+    cv2.ellipse(canvas, centre, iris_axes, 0, 0, 360, iris, -1, cv2.LINE_AA)
+    if grey_iris:
+        cv2.ellipse(canvas, centre, iris_axes, 0, 0, 360, ink, max(1, int(scale * 1.5)), cv2.LINE_AA)
+        pupil = (max(1, iris_axes[0] // 2), max(1, iris_axes[1] // 2))
+        cv2.ellipse(canvas, centre, pupil, 0, 0, 360, ink, -1, cv2.LINE_AA)
+        for _ in range(int(rng.integers(0, 6))):
+            t = rng.uniform(0, 2 * np.pi)
+            a = np.array(centre) + 0.5 * np.array(iris_axes) * [np.cos(t), np.sin(t)]
+            b = np.array(centre) + 0.95 * np.array(iris_axes) * [np.cos(t), np.sin(t)]
+            strokes.polyline(canvas, np.stack([a, b]), pal.ink, max(1.0, 0.8 * scale))
+    for k in range(int(rng.integers(1, 4))):
+        radius = max(1, int(min(iris_axes) * rng.uniform(0.15, 0.45) / (1 + k)))
+        hx = int(ex + rng.uniform(-0.5, 0.3) * ew * side)
+        hy = int(ey + rng.uniform(-0.4, 0.5) * eh)
+        cv2.circle(canvas, (hx, hy), radius, paper, -1, cv2.LINE_AA)
+    if rng.random() < 0.6:
+        lower = _ellipse(ex, ey, ew, eh * 0.9, 8, np.pi * 0.3, np.pi * 0.7)
+        strokes.tapered(canvas, lower, rng.uniform(0.6, 1.5) * scale, pal.ink)
+    if rng.random() < 0.7:
+        brow = np.linspace(
+            [ex - ew * 1.2, ey - eh * 1.7], [ex + ew * 1.2, ey - eh * rng.uniform(1.4, 2.0)], 5
+        )
+        strokes.tapered(canvas, brow, rng.uniform(1.0, 2.5) * scale, pal.ink)
+
+
 def _eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
-    col_ink = strokes.colour(canvas, pal.ink)
-    col_paper = strokes.colour(canvas, pal.paper)
     gap = r * rng.uniform(0.32, 0.45)
     ew, eh = r * rng.uniform(0.13, 0.22), r * rng.uniform(0.18, 0.3)
     for side in (-1, 1):
-        ex, ey = cx + side * gap, cy + r * 0.15
-        lid = _ellipse(ex, ey, ew * 1.3, eh, 16, np.pi * 1.1, np.pi * 1.9)
-        strokes.tapered(canvas, lid, rng.uniform(1.5, 3.5) * scale, pal.ink, (0.2, 0.8))
-        centre = (int(ex), int(ey + eh * 0.2))
-        axes = (max(1, int(ew * 0.8)), max(1, int(eh * 0.8)))
-        cv2.ellipse(canvas, centre, axes, 0, 0, 360, col_ink, -1, cv2.LINE_AA)
-        hx, hy = int(ex - ew * 0.3), int(ey - eh * 0.1)
-        cv2.circle(canvas, (hx, hy), max(1, int(ew * 0.3)), col_paper, -1, cv2.LINE_AA)
-        brow = np.linspace([ex - ew * 1.3, ey - eh * 1.6], [ex + ew * 1.3, ey - eh * 1.8], 5)
-        strokes.tapered(canvas, brow, rng.uniform(1.0, 2.5) * scale, pal.ink)
+        eye(canvas, rng, cx + side * gap, cy + r * 0.15, ew, eh, scale, pal, side)
     mouth = np.linspace([cx - r * 0.1, cy + r * 0.6], [cx + r * 0.12, cy + r * 0.58], 5)
     strokes.tapered(canvas, mouth, 1.4 * scale, pal.ink)
+
+
+def eyes(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
+    """A pair of eyes on their own (a face in a crowd, a close-up), from glyph size to large."""
+    h, w = canvas.shape[:2]
+    eh = float(np.exp(rng.uniform(np.log(5), np.log(45)))) * scale
+    ew = eh * rng.uniform(0.6, 1.0)
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    gap = ew * rng.uniform(2.2, 3.4)
+    for side in (-1, 1):
+        eye(canvas, rng, cx + side * gap / 2, cy, ew, eh, scale, pal, side)
+    if rng.random() < 0.5:  # nose and mouth marks below
+        strokes.tapered(
+            canvas, np.linspace([cx, cy + eh * 1.6], [cx - ew * 0.2, cy + eh * 2.0], 3), scale, pal.ink
+        )
+        mouth = np.linspace([cx - ew * 0.6, cy + eh * 3.0], [cx + ew * 0.6, cy + eh * 2.9], 5)
+        strokes.tapered(canvas, mouth, 1.3 * scale, pal.ink)
+
+
+def paw(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
+    """An animal's paw or a gecko's toes: a pad and three to five small toe blobs around it."""
+    h, w = canvas.shape[:2]
+    size = float(np.exp(rng.uniform(np.log(6), np.log(40)))) * scale
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    ink = strokes.colour(canvas, pal.ink)
+    filled = rng.random() < 0.5
+    thickness = -1 if filled else max(1, int(rng.uniform(0.8, 2.0) * scale))
+    turn = rng.uniform(0, 360)
+    cv2.ellipse(
+        canvas, (int(cx), int(cy)), (int(size), int(size * 0.8)), turn, 0, 360, ink, thickness, cv2.LINE_AA
+    )
+    n = int(rng.integers(3, 6))
+    for k in range(n):
+        t = np.deg2rad(turn) - np.pi / 2 + (k - (n - 1) / 2) * rng.uniform(0.45, 0.6)
+        tx, ty = cx + 1.6 * size * np.cos(t), cy + 1.6 * size * np.sin(t)
+        axes = (max(1, int(size * 0.35)), max(1, int(size * 0.45)))
+        cv2.ellipse(canvas, (int(tx), int(ty)), axes, np.rad2deg(t) + 90, 0, 360, ink, thickness, cv2.LINE_AA)
 
 
 def _body(canvas, rng, cx, cy, r, scale, pal) -> None:
