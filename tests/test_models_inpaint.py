@@ -13,6 +13,7 @@ from mangaclean.models.inpaint.partial_conv import (  # noqa: E402
     PartialConv2d,
     SeparablePartialConv2d,
 )
+from mangaclean.models.inpaint.unet import pyramid_fill  # noqa: E402
 from mangaclean.models.registry import build, build_model, model_config  # noqa: E402
 
 TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_seed_attention_tiny"]
@@ -157,3 +158,31 @@ def test_variant_sizes() -> None:
     small = count("inpaint_pconv_small")
     for name in ("inpaint_gated_small", "inpaint_seed_attention"):
         assert 0.8 < count(name) / small < 1.25  # "of similar size"
+
+
+def test_pyramid_fill_keeps_valid_pixels_and_interpolates_holes() -> None:
+    valid = torch.ones(1, 1, 32, 48)
+    valid[..., 10:22, 12:30] = 0.0
+    flat = pyramid_fill(torch.full((1, 1, 32, 48), 0.3), valid, 5)
+    assert torch.allclose(flat, torch.full_like(flat, 0.3))
+    ramp = torch.linspace(0, 1, 48).expand(1, 1, 32, 48).clone()
+    filled = pyramid_fill(ramp * valid + 7.0 * (1 - valid), valid, 5)  # hole content must not matter
+    assert torch.equal(filled * valid, ramp * valid)
+    inside = filled[0, 0, 10:22, 12:30]
+    assert float(inside.min()) >= float(ramp[0, 0, 0, 8]) and float(inside.max()) <= float(ramp[0, 0, 0, 34])
+    assert float(inside[:, -1].mean()) > float(inside[:, 0].mean())  # the ramp carries on across
+
+
+def test_prefill_model_starts_as_the_fill_and_learns_a_correction() -> None:
+    config = dataclasses.replace(model_config("inpaint_gated_tiny"), prefill=True)
+    model = build(config).eval()
+    g = torch.Generator().manual_seed(7)
+    image = torch.rand(1, 1, 40, 56, generator=g)
+    hole = torch.zeros(1, 1, 40, 56)
+    hole[..., 8:24, 10:40] = 1.0
+    with torch.no_grad():
+        out = model(torch.where(hole > 0, torch.full_like(image, 5.0), image), hole)
+    assert torch.allclose(out, pyramid_fill(image, 1 - hole, len(config.channels)).clamp(0, 1))
+    model.train()
+    model(image, hole).square().mean().backward()
+    assert all(p.grad is not None for p in model.parameters())

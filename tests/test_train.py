@@ -21,10 +21,11 @@ def test_losses_reward_the_right_answer():
     clean = torch.rand(1, 1, 32, 32)
     hole = torch.zeros(1, 1, 32, 32)
     hole[..., 8:20, 8:20] = 1
-    weights = {"hole": 6, "valid": 1, "tv": 0.05, "grad": 1, "freq": 0.1}
+    weights = {"hole": 6, "hole_mse": 20, "valid": 1, "tv": 0.05, "grad": 1, "freq": 0.1}
     perfect, _ = losses.inpainting_loss(clean, clean, hole, weights)
     blank, parts = losses.inpainting_loss(clean * (1 - hole), clean, hole, weights)
     assert perfect < blank and parts["hole"] > 0
+    assert parts["hole_mse"] == pytest.approx(float((clean[..., 8:20, 8:20] ** 2).mean()), rel=1e-5)
 
 
 def test_cyclical_schedule_spans_the_seed_range():

@@ -90,6 +90,16 @@ VARIANTS: dict[str, ModelConfig] = {
         encoder_act="elu",
         decoder_act="elu",
     ),
+    # Gated convolutions correcting a push-pull fill of the holes (it starts as that fill).
+    "inpaint_gated_fill": InpainterConfig(
+        family="gated",
+        channels=(16, 32, 48, 96, 160, 160),
+        kernels=(5, 3, 3, 3, 3, 3),
+        norm="none",
+        encoder_act="elu",
+        decoder_act="elu",
+        prefill=True,
+    ),
     "inpaint_seed_attention": InpainterConfig(
         family="attention",
         channels=(16, 32, 64, 128, 256, 256),

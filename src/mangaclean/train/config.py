@@ -52,6 +52,7 @@ class TrainConfig:
     focal_gamma: float = 2.0
     # inpainting loss weights
     w_hole: float = 6.0
+    w_hole_mse: float = 0.0
     w_valid: float = 1.0
     w_tv: float = 0.05
     w_grad: float = 1.0

@@ -150,6 +150,7 @@ def _loss(model, batch, config: TrainConfig, device) -> tuple[torch.Tensor, dict
     output = model(clean * (1.0 - hole), hole).float()
     weights = {
         "hole": config.w_hole,
+        "hole_mse": config.w_hole_mse,
         "valid": config.w_valid,
         "tv": config.w_tv,
         "grad": config.w_grad,

@@ -1,5 +1,6 @@
 """Training losses. Segmentation: weighted BCE, focal, Dice, -log(Dice). Inpainting: L1 on holes
-and valid pixels, total variation, a gradient (edge) loss, and a frequency loss for screentone."""
+and valid pixels, squared error on holes (what PSNR scores), total variation, a gradient (edge)
+loss, and a frequency loss for screentone."""
 
 from __future__ import annotations
 
@@ -67,12 +68,15 @@ def frequency_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def inpainting_loss(output, target, hole, weights: dict[str, float]) -> tuple[torch.Tensor, dict]:
     """output, target: ``(B, C, H, W)`` in [0, 1]; hole: ``(B, 1, H, W)`` (1 = hole).
 
-    weights: ``hole``, ``valid``, ``tv``, ``grad``, ``freq``. Returns the loss and its parts.
+    weights: ``hole``, ``hole_mse``, ``valid``, ``tv``, ``grad``, ``freq``. Returns the loss and
+    its parts. L1 favours sharp guesses, squared error the mean of what could be under the hole.
     """
     valid = 1.0 - hole
     composed = output * hole + target * valid
+    holes = hole.sum().clamp(min=1.0) * output.shape[1]
     parts = {
-        "hole": (hole * (output - target).abs()).sum() / hole.sum().clamp(min=1.0) / output.shape[1],
+        "hole": (hole * (output - target).abs()).sum() / holes,
+        "hole_mse": (hole * (output - target) ** 2).sum() / holes,
         "valid": (valid * (output - target).abs()).sum() / valid.sum().clamp(min=1.0) / output.shape[1],
         "tv": total_variation(composed, F.max_pool2d(hole, 3, 1, 1)),
         "grad": gradient_loss(composed, target),

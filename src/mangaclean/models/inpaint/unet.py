@@ -34,6 +34,9 @@ class InpainterConfig:
     separable: depthwise-separable partial convolutions (pconv only).
     use_where: partial-conv renormalisation with torch.where instead of masked_fill_.
     norm: "batch" or "none"; mean/std: input normalisation (the network takes [0, 1]).
+    prefill: the holes are first filled by a push-pull pyramid (``pyramid_fill``); the network
+    sees that fill (not zeros) and outputs a correction added to it, so even an untrained
+    network returns a smooth fill. Meant for the gated family, whose convolutions see hole pixels.
     """
 
     family: str = "pconv"
@@ -49,6 +52,22 @@ class InpainterConfig:
     decoder_act: str = "leaky_relu"
     mean: float = 0.0
     std: float = 1.0
+    prefill: bool = False
+
+
+def pyramid_fill(image: torch.Tensor, valid: torch.Tensor, levels: int) -> torch.Tensor:
+    """Push-pull hole filling: ``image (B, C, H, W)``, ``valid (B, 1, H, W)`` -> ``(B, C, H, W)``.
+
+    Valid pixels are kept; each hole pixel takes the bilinear upsampling of the masked mean of
+    the next coarser level (filled the same way, ``levels`` deep; a mid-grey 0.5 below that).
+    """
+    if levels == 0:
+        return image * valid + 0.5 * (1.0 - valid)
+    weight = F.avg_pool2d(valid, 2, ceil_mode=True)
+    coarse = F.avg_pool2d(image * valid, 2, ceil_mode=True) / weight.clamp(min=1e-6)
+    coarse = pyramid_fill(coarse, (weight > 0).to(image.dtype), levels - 1)
+    up = F.interpolate(coarse, size=image.shape[2:], mode="bilinear", align_corners=False)
+    return image * valid + up * (1.0 - valid)
 
 
 def make_masked_conv(
@@ -150,6 +169,9 @@ class Inpainter(nn.Module):
             for i in range(1, len(c.channels))
         )
         self.last = make_last_conv(c, widths[1] + first_in, c.in_channels)
+        if c.prefill:  # start as the plain pyramid fill
+            nn.init.zeros_(self.last.weight)
+            nn.init.zeros_(self.last.bias)
 
     @property
     def in_channels(self) -> int:
@@ -162,7 +184,11 @@ class Inpainter(nn.Module):
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         valid = (hole < 0.5).to(image.dtype)
-        x = (image * 2.0 - 1.0) * valid
+        if self.config.prefill:
+            base = pyramid_fill(image, valid, len(self.config.channels))
+            x = base * 2.0 - 1.0
+        else:
+            x = (image * 2.0 - 1.0) * valid
         if self.input_extra:
             x = torch.cat([x, 1.0 - valid], dim=1)
         skips = [(x, valid)]
@@ -180,4 +206,6 @@ class Inpainter(nn.Module):
         y = torch.cat([upsample_to(y, skip), skip], dim=1)
         m = torch.maximum(upsample_to(m, skip), skip_valid)
         y, _ = self.last(y, m)
+        if self.config.prefill:
+            return (base + y).clamp(0.0, 1.0)
         return torch.sigmoid(y)
