@@ -126,3 +126,19 @@ def test_bench_configs_take_paths_and_labels():
     config = parse_config("seed=torch:runs/a/best.safetensors/telea")
     assert config.label == "seed" and config.inpainter == "telea"
     assert config.segmenter == "torch:runs/a/best.safetensors"
+
+
+def test_grey_inpainting_network_fills_each_colour_channel(exported):
+    """A one-channel network on a colour page: each channel is filled from its own pixels (a red
+    area stays red), not a grey copy."""
+    folder, _ = exported
+    inpainter = OnnxInpainter(folder / "inpaint_pconv_tiny.onnx", threads=1)
+    image = np.zeros((70, 90, 3), np.uint8)
+    image[..., 0] = 200  # red everywhere
+    hole = np.zeros((70, 90), bool)
+    hole[20:40, 30:60] = True
+    out = inpainter.inpaint(image, hole)
+    single = inpainter.inpaint(np.ascontiguousarray(image[..., 0]), hole)
+    assert out.shape == image.shape
+    assert np.array_equal(out[..., 0], single)
+    assert np.array_equal(out[..., 1], inpainter.inpaint(np.zeros((70, 90), np.uint8), hole))

@@ -236,15 +236,17 @@ class OnnxInpainter:
         self.multiple = int(spec.get("pad_multiple", 16))
 
     def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """A grey network fills a colour image one channel at a time (a batch of three)."""
         h, w = image.shape[:2]
         if self.channels == 1:
-            x = as_gray(image)[None]
+            x = image[None, None] if image.ndim == 2 else np.moveaxis(image, 2, 0)[:, None]
         else:
-            x = np.moveaxis(as_rgb(image), 2, 0)
-        x = _pad_to(x.astype(np.float32) / 255.0, self.multiple, 1.0)[None]
-        holes = _pad_to(hole.astype(np.float32), self.multiple, 0.0)[None, None]
-        out = self.session.run(None, {"image": x * (1.0 - holes), "hole": holes})[0][0, :, :h, :w]
-        out = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        if image.ndim == 2:
-            return out[0] if self.channels == 1 else as_gray(np.moveaxis(out, 0, 2))
-        return np.repeat(out[0][..., None], 3, axis=2) if self.channels == 1 else np.moveaxis(out, 0, 2)
+            x = np.moveaxis(as_rgb(image), 2, 0)[None]
+        x = _pad_to(x.astype(np.float32) / 255.0, self.multiple, 1.0)
+        # The padding is unknown, not white paper: a hole, so no fill borrows from it.
+        holes = np.repeat(_pad_to(hole.astype(np.float32), self.multiple, 1.0)[None, None], len(x), axis=0)
+        out = self.session.run(None, {"image": x * (1.0 - holes), "hole": holes})[0]
+        out = np.clip(out[..., :h, :w] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        if self.channels == 1:
+            return out[0, 0] if image.ndim == 2 else np.moveaxis(out[:, 0], 0, 2)
+        return as_gray(np.moveaxis(out[0], 0, 2)) if image.ndim == 2 else np.moveaxis(out[0], 0, 2)
