@@ -186,3 +186,20 @@ def test_user_art_folder(library, tmp_path):
     assert max(green) > 0.002  # the user's image shows up as panel art
     with pytest.raises(ImageReadError):
         render_page(replace(SMALL_PAGE, art_dir=str(tmp_path / "missing")), sample_rng(4, 0))
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_hard_negatives_draw_ink_anywhere_without_text(colour):
+    """Eyes and paws (art a segmenter takes for kana) draw dark marks on grey and colour canvases,
+    also when they fall across the edge, at any size the engine picks."""
+    from mangaclean.data.synth import art, figures
+
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        pal = art.page_palette(rng, colour)
+        for draw in (figures.eyes, figures.paw):
+            canvas = np.full((120, 160, 3) if colour else (120, 160), 255, np.uint8)
+            draw(canvas, rng, 1.0, pal)
+            assert (canvas < 128).any(), draw.__name__
+        figures.eye(canvas, rng, -3.0, 60.0, 12.0, 16.0, 1.0, pal, 1)  # off the left edge
+        assert canvas.shape[:2] == (120, 160)
