@@ -42,7 +42,7 @@ train-seg: $(VENV)/.dev
 	$(PRELOAD) $(BIN)/mangaclean train seg --config recipes/seg_light_cpu.yaml --device $(DEVICE)
 
 train-inpaint: $(VENV)/.dev
-	$(PRELOAD) $(BIN)/mangaclean train inpaint --config recipes/inpaint_small_cpu.yaml --device $(DEVICE)
+	$(PRELOAD) $(BIN)/mangaclean train inpaint --config recipes/inpaint_fill_cpu.yaml --device $(DEVICE)
 
 # The PP-OCR peer for the evaluation tables. rapidocr pulls the non-headless OpenCV; put the
 # headless build back on top so cv2 stays the one the project was tested with.
