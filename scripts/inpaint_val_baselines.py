@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from mangaclean.models.inpaint.unet import pyramid_fill
+from mangaclean.models.registry import model_config
 from mangaclean.train.config import load_config
 from mangaclean.train.data import validation_batches
 from mangaclean.train.validate import psnr
@@ -31,11 +32,12 @@ def telea(clean: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
 
 def main(recipe: str) -> None:
     config = load_config(recipe, {"workers": 0})
+    levels = len(model_config(config.model).channels)  # as the recipe's network would fill
     scores: dict[str, list[float]] = {"telea": [], "pyramid fill": []}
     for batch in validation_batches(config):
         clean, hole = batch["clean"], batch["hole"]
         scores["telea"].append(psnr(telea(clean, hole), clean, hole))
-        scores["pyramid fill"].append(psnr(pyramid_fill(clean, 1 - hole, 6), clean, hole))
+        scores["pyramid fill"].append(psnr(pyramid_fill(clean, 1 - hole, levels), clean, hole))
     for name, values in scores.items():
         print(f"{name}: val PSNR {sum(values) / len(values):.2f} dB")
 

@@ -26,10 +26,7 @@ def main() -> None:
     parser.add_argument("checkpoint", help="a .safetensors checkpoint with its .json manifest")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
-    overrides = {"init": args.checkpoint, "workers": 0}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    config = load_config(args.recipe, overrides)
+    config = load_config(args.recipe, {"init": args.checkpoint, "workers": 0, "seed": args.seed})
     model = build_for_training(config)
     print(json.dumps(evaluate(model, validation_batches(config), config, torch.device("cpu"))))
 

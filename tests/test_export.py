@@ -33,6 +33,7 @@ TINY = [
     "seg_tiny",
     "inpaint_pconv_tiny",
     "inpaint_gated_tiny",
+    "inpaint_gated_fill_tiny",
     "inpaint_seed_attention_tiny",
 ]
 

@@ -16,7 +16,7 @@ from mangaclean.models.inpaint.partial_conv import (  # noqa: E402
 from mangaclean.models.inpaint.unet import pyramid_fill  # noqa: E402
 from mangaclean.models.registry import build, build_model, model_config  # noqa: E402
 
-TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_seed_attention_tiny"]
+TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_gated_fill_tiny", "inpaint_seed_attention_tiny"]
 
 
 def _hole_8x8() -> torch.Tensor:
@@ -174,15 +174,27 @@ def test_pyramid_fill_keeps_valid_pixels_and_interpolates_holes() -> None:
 
 
 def test_prefill_model_starts_as_the_fill_and_learns_a_correction() -> None:
-    config = dataclasses.replace(model_config("inpaint_gated_tiny"), prefill=True)
-    model = build(config).eval()
+    model = build_model("inpaint_gated_fill_tiny").eval()
     g = torch.Generator().manual_seed(7)
     image = torch.rand(1, 1, 40, 56, generator=g)
     hole = torch.zeros(1, 1, 40, 56)
     hole[..., 8:24, 10:40] = 1.0
     with torch.no_grad():
-        out = model(torch.where(hole > 0, torch.full_like(image, 5.0), image), hole)
-    assert torch.allclose(out, pyramid_fill(image, 1 - hole, len(config.channels)).clamp(0, 1))
-    model.train()
-    model(image, hole).square().mean().backward()
-    assert all(p.grad is not None for p in model.parameters())
+        start = model(torch.where(hole > 0, torch.full_like(image, 5.0), image), hole)
+    fill = pyramid_fill(image, 1 - hole, len(model.config.channels)).clamp(0, 1)
+    assert torch.allclose(start, fill)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(2):  # the zero last layer moves first, then the layers before it get gradients
+        model.train()
+        optimizer.zero_grad()
+        (hole * (model(image, hole) - image)).square().mean().backward()
+        optimizer.step()
+    assert float(model.down[0].conv1.conv.weight.grad.abs().sum()) > 0
+    with torch.no_grad():
+        moved = model.eval()(image, hole)
+    assert not torch.allclose(moved[hole > 0], fill[hole > 0])
+
+
+def test_prefill_needs_convolutions_that_see_the_holes() -> None:
+    with pytest.raises(ValueError, match="prefill"):
+        build(dataclasses.replace(model_config("inpaint_pconv_tiny"), prefill=True))

@@ -197,9 +197,10 @@ def test_hard_negatives_draw_ink_anywhere_without_text(colour):
     for seed in range(12):
         rng = np.random.default_rng(seed)
         pal = art.page_palette(rng, colour)
-        for draw in (figures.eyes, figures.paw):
+        for draw in (figures.eye_pair, figures.paw):
             canvas = np.full((120, 160, 3) if colour else (120, 160), 255, np.uint8)
             draw(canvas, rng, 1.0, pal)
             assert (canvas < 128).any(), draw.__name__
-        figures.eye(canvas, rng, -3.0, 60.0, 12.0, 16.0, 1.0, pal, 1)  # off the left edge
-        assert canvas.shape[:2] == (120, 160)
+        canvas = np.full((120, 160, 3) if colour else (120, 160), 255, np.uint8)
+        figures.eye(canvas, rng, -3.0, 60.0, 12.0, 16.0, 1.0, pal, 1)  # half off the left edge
+        assert (canvas[:, :12] < 128).any() and not (canvas[:, 30:] < 128).any()

@@ -236,17 +236,22 @@ class OnnxInpainter:
         self.multiple = int(spec.get("pad_multiple", 16))
 
     def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        """A grey network fills a colour image one channel at a time (a batch of three)."""
+        """image ``(H, W)`` / ``(H, W, 3)`` uint8, hole ``(H, W)`` bool -> same shape and dtype.
+
+        A grey network fills a colour image one channel at a time (a batch of three: three times
+        the work of a grey page)."""
         h, w = image.shape[:2]
         if self.channels == 1:
             x = image[None, None] if image.ndim == 2 else np.moveaxis(image, 2, 0)[:, None]
         else:
             x = np.moveaxis(as_rgb(image), 2, 0)[None]
-        x = _pad_to(x.astype(np.float32) / 255.0, self.multiple, 1.0)
-        # The padding is unknown, not white paper: a hole, so no fill borrows from it.
+        # The padding is unknown, not white paper: a hole (zeroed like the others), so no fill
+        # borrows from it.
+        x = _pad_to(x.astype(np.float32) / 255.0, self.multiple, 0.0)
         holes = np.repeat(_pad_to(hole.astype(np.float32), self.multiple, 1.0)[None, None], len(x), axis=0)
         out = self.session.run(None, {"image": x * (1.0 - holes), "hole": holes})[0]
         out = np.clip(out[..., :h, :w] * 255.0 + 0.5, 0, 255).astype(np.uint8)
         if self.channels == 1:
-            return out[0, 0] if image.ndim == 2 else np.moveaxis(out[:, 0], 0, 2)
-        return as_gray(np.moveaxis(out[0], 0, 2)) if image.ndim == 2 else np.moveaxis(out[0], 0, 2)
+            return out[0, 0] if image.ndim == 2 else np.ascontiguousarray(np.moveaxis(out[:, 0], 0, 2))
+        rgb = np.ascontiguousarray(np.moveaxis(out[0], 0, 2))
+        return as_gray(rgb) if image.ndim == 2 else rgb

@@ -109,6 +109,14 @@ VARIANTS: dict[str, ModelConfig] = {
     "inpaint_gated_tiny": InpainterConfig(
         family="gated", channels=(8, 16, 16), kernels=(5, 3, 3), norm="none", encoder_act="elu"
     ),
+    "inpaint_gated_fill_tiny": InpainterConfig(
+        family="gated",
+        channels=(8, 16, 16),
+        kernels=(5, 3, 3),
+        norm="none",
+        encoder_act="elu",
+        prefill=True,
+    ),
     "inpaint_seed_attention_tiny": InpainterConfig(
         family="attention", channels=(8, 16, 16), kernels=(5, 3, 3)
     ),

@@ -73,11 +73,12 @@ def inpainting_loss(output, target, hole, weights: dict[str, float]) -> tuple[to
     """
     valid = 1.0 - hole
     composed = output * hole + target * valid
-    holes = hole.sum().clamp(min=1.0) * output.shape[1]
+    n_hole = hole.sum().clamp(min=1.0) * output.shape[1]
+    n_valid = valid.sum().clamp(min=1.0) * output.shape[1]
     parts = {
-        "hole": (hole * (output - target).abs()).sum() / holes,
-        "hole_mse": (hole * (output - target) ** 2).sum() / holes,
-        "valid": (valid * (output - target).abs()).sum() / valid.sum().clamp(min=1.0) / output.shape[1],
+        "hole": (hole * (output - target).abs()).sum() / n_hole,
+        "hole_mse": (hole * (output - target) ** 2).sum() / n_hole,
+        "valid": (valid * (output - target).abs()).sum() / n_valid,
         "tv": total_variation(composed, F.max_pool2d(hole, 3, 1, 1)),
         "grad": gradient_loss(composed, target),
         "freq": frequency_loss(composed, target),

@@ -319,7 +319,7 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
         elif r < 0.88:
             scenery.foliage(canvas, rng, scale, pal)
         elif r < 0.93:
-            figures.eyes(canvas, rng, scale, pal)
+            figures.eye_pair(canvas, rng, scale, pal)
         elif r < 0.95:
             figures.paw(canvas, rng, scale, pal)
         else:

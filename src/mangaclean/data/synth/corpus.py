@@ -68,7 +68,7 @@ PHRASES = (
     "だめだ",
     "はい",
 )
-PUNCT_END = ("", "", "", "。", "！", "？", "…", "……", "!!", "!?", "ッ", "ー", "〜", "っ", "――", "ーッ", "!?")
+PUNCT_END = ("", "", "", "。", "！", "？", "…", "……", "!!", "!?", "ッ", "ー", "〜", "っ", "――", "ーッ")
 # Long dashes and ellipses inside a line: real dialogue has many, and a long dash on its own in a
 # balloon is the mark a segmenter most often leaves behind.
 PAUSES = ("――", "――", "―", "……", "…", "ーー")

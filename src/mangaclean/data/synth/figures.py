@@ -50,9 +50,10 @@ def eye(canvas, rng, ex: float, ey: float, ew: float, eh: float, scale: float, p
     ink, paper = strokes.colour(canvas, pal.ink), strokes.colour(canvas, pal.paper)
     lid = _ellipse(ex, ey, ew * 1.15, eh * rng.uniform(0.7, 1.0), 16, np.pi * 1.05, np.pi * 1.95)
     strokes.tapered(canvas, lid, rng.uniform(0.12, 0.3) * eh + scale, pal.ink, (0.1, 0.7))
-    outer = lid[0] if side > 0 else lid[-1]
+    outer = lid[-1] if side > 0 else lid[0]  # the lid runs left to right
     for k in range(int(rng.integers(0, 5))):
-        angle = (-0.25 - 0.3 * k) * np.pi * (1 if side > 0 else -1) + (0 if side > 0 else np.pi)
+        up = -(0.1 + 0.12 * k) * np.pi  # fanning up and out from the outer corner
+        angle = up if side > 0 else np.pi - up
         length = eh * rng.uniform(0.3, 0.7)
         tip = outer + length * np.array([np.cos(angle), np.sin(angle)])
         strokes.tapered(
@@ -87,7 +88,7 @@ def eye(canvas, rng, ex: float, ey: float, ew: float, eh: float, scale: float, p
         strokes.tapered(canvas, brow, rng.uniform(1.0, 2.5) * scale, pal.ink)
 
 
-def _eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
+def _face_eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
     gap = r * rng.uniform(0.32, 0.45)
     ew, eh = r * rng.uniform(0.13, 0.22), r * rng.uniform(0.18, 0.3)
     for side in (-1, 1):
@@ -96,7 +97,7 @@ def _eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
     strokes.tapered(canvas, mouth, 1.4 * scale, pal.ink)
 
 
-def eyes(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
+def eye_pair(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
     """A pair of eyes on their own (a face in a crowd, a close-up), from glyph size to large."""
     h, w = canvas.shape[:2]
     eh = float(np.exp(rng.uniform(np.log(5), np.log(45)))) * scale
@@ -171,5 +172,5 @@ def character(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -
     face[chin, 0] = cx + (face[chin, 0] - cx) * (1 - 0.35 * (face[chin, 1] - cy) / r)
     strokes.fill_polygon(canvas, face, pal.fill(rng) if pal.colour else pal.paper)
     strokes.polyline(canvas, face, pal.ink, rng.uniform(1.2, 2.8) * scale, closed=True)
-    _eyes(canvas, rng, cx, cy, r, scale, pal)
+    _face_eyes(canvas, rng, cx, cy, r, scale, pal)
     _hair(canvas, rng, cx, cy, r, scale, pal)

@@ -60,8 +60,10 @@ def pyramid_fill(image: torch.Tensor, valid: torch.Tensor, levels: int) -> torch
 
     Valid pixels are kept; each hole pixel takes the bilinear upsampling of the masked mean of
     the next coarser level (filled the same way, ``levels`` deep; a mid-grey 0.5 below that).
+    Exact halvings need H and W to be multiples of ``2 ** levels`` (the network's pad multiple);
+    other sizes work, a fraction of a pixel off.
     """
-    if levels == 0:
+    if levels <= 0:
         return image * valid + 0.5 * (1.0 - valid)
     weight = F.avg_pool2d(valid, 2, ceil_mode=True)
     coarse = F.avg_pool2d(image * valid, 2, ceil_mode=True) / weight.clamp(min=1e-6)
@@ -154,6 +156,8 @@ class Inpainter(nn.Module):
         super().__init__()
         if len(config.channels) != len(config.kernels):
             raise ValueError("InpainterConfig needs one kernel size per channel entry")
+        if config.prefill and config.family == "pconv":
+            raise ValueError("prefill needs convolutions that see hole pixels (gated, attention)")
         self.config, self.variant = config, variant
         c = config
         widths = (c.in_channels, *c.channels)
@@ -206,6 +210,6 @@ class Inpainter(nn.Module):
         y = torch.cat([upsample_to(y, skip), skip], dim=1)
         m = torch.maximum(upsample_to(m, skip), skip_valid)
         y, _ = self.last(y, m)
-        if self.config.prefill:
-            return (base + y).clamp(0.0, 1.0)
+        if self.config.prefill:  # clamped only for use: in training a clamp would stop gradients
+            return base + y if self.training else (base + y).clamp(0.0, 1.0)
         return torch.sigmoid(y)
