@@ -204,3 +204,14 @@ def test_hard_negatives_draw_ink_anywhere_without_text(colour):
         canvas = np.full((120, 160, 3) if colour else (120, 160), 255, np.uint8)
         figures.eye(canvas, rng, -3.0, 60.0, 12.0, 16.0, 1.0, pal, 1)  # half off the left edge
         assert (canvas[:, :12] < 128).any() and not (canvas[:, 30:] < 128).any()
+
+
+def test_short_utterances_are_lettered_alone(library, monkeypatch):
+    """A share of dialogue blocks is one short utterance ("?", "ほら"), drawn as real glyphs."""
+    from mangaclean.data.synth import corpus, lettering
+
+    monkeypatch.setattr(lettering, "SHORT_SHARE", 1.0)
+    for seed in range(5):
+        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0)
+        assert block.string in corpus.SHORT_UTTERANCES
+        assert (block.text > 0).any()

@@ -72,6 +72,12 @@ PUNCT_END = ("", "", "", "。", "！", "？", "…", "……", "!!", "!?", "ッ"
 # Long dashes and ellipses inside a line: real dialogue has many, and a long dash on its own in a
 # balloon is the mark a segmenter most often leaves behind.
 PAUSES = ("――", "――", "―", "……", "…", "ーー")
+# Whole utterances of one to three glyphs, alone in a balloon: real pages have many, and a lone
+# "?" is easy to take for an art mark.
+SHORT_UTTERANCES = (
+    *("?", "!", "!!", "!?", "…", "……", "…!"),
+    *("あ", "え?", "えっ", "ん?", "はっ", "ほら", "うん!", "おい", "よし", "ひっ", "なっ"),
+)
 SFX_JA = (
     "ドドド",
     "ゴゴゴ",

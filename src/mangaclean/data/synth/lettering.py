@@ -33,6 +33,8 @@ DIALOGUE_STYLES = {
     "display": 0.04,
 }
 SFX_STYLES = {"display": 0.3, "brush": 0.25, "gothic": 0.25, "handwriting": 0.2}
+# Share of dialogue blocks that are one short utterance ("?", "!!", "ほら"; corpus.SHORT_UTTERANCES).
+SHORT_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,12 @@ def dialogue(
         return _latin(rng, library, size, kind)
     vertical = bool(rng.random() < vertical_share)
     style = _cjk_style(rng, library, size, vertical)
-    n_lines = int(rng.choice([1, 2, 2, 3, 3, 4, 5, 6])) if kind != "shout" else int(rng.integers(1, 3))
-    max_len = int(rng.integers(2, 11 if kind != "shout" else 6))
-    lines = corpus.japanese_lines(rng, n_lines, max_len, furigana_share)
+    if rng.random() < SHORT_SHARE:
+        lines = [[(str(rng.choice(corpus.SHORT_UTTERANCES)), None)]]
+    else:
+        n_lines = int(rng.choice([1, 2, 2, 3, 3, 4, 5, 6])) if kind != "shout" else int(rng.integers(1, 3))
+        max_len = int(rng.integers(2, 11 if kind != "shout" else 6))
+        lines = corpus.japanese_lines(rng, n_lines, max_len, furigana_share)
     lay = layout_cjk(lines, style, library)
     text, ruby = rasterize(lay)
     string = "\n".join("".join(t for t, _ in line) for line in lines)
