@@ -25,6 +25,17 @@ KINDS = ("segmenter", "inpainter")
 ModelConfig = SegmenterConfig | InpainterConfig
 
 _PAPER_KERNELS = (7, 5, 5, 3, 3, 3, 3, 3)
+_GATED_SMALL = InpainterConfig(
+    family="gated",
+    channels=(12, 24, 48, 96, 176, 176),
+    kernels=(5, 3, 3, 3, 3, 3),
+    norm="none",
+    encoder_act="elu",
+    decoder_act="elu",
+)
+_GATED_TINY = InpainterConfig(
+    family="gated", channels=(8, 16, 16), kernels=(5, 3, 3), norm="none", encoder_act="elu"
+)
 
 VARIANTS: dict[str, ModelConfig] = {
     # The seed's exact design: MobileNetV2 x2, output stride 8, scSE (0.17M), RFB, 256-ch decoder.
@@ -82,23 +93,10 @@ VARIANTS: dict[str, ModelConfig] = {
         channels=(16, 32, 64, 128, 256, 256),
         kernels=(5, 3, 3, 3, 3, 3),
     ),
-    "inpaint_gated_small": InpainterConfig(
-        family="gated",
-        channels=(12, 24, 48, 96, 176, 176),
-        kernels=(5, 3, 3, 3, 3, 3),
-        norm="none",
-        encoder_act="elu",
-        decoder_act="elu",
-    ),
+    "inpaint_gated_small": _GATED_SMALL,
     # Gated convolutions correcting a push-pull fill of the holes (it starts as that fill).
-    "inpaint_gated_fill": InpainterConfig(
-        family="gated",
-        channels=(16, 32, 48, 96, 160, 160),
-        kernels=(5, 3, 3, 3, 3, 3),
-        norm="none",
-        encoder_act="elu",
-        decoder_act="elu",
-        prefill=True,
+    "inpaint_gated_fill": dataclasses.replace(
+        _GATED_SMALL, channels=(16, 32, 48, 96, 160, 160), prefill=True
     ),
     "inpaint_seed_attention": InpainterConfig(
         family="attention",
@@ -106,17 +104,8 @@ VARIANTS: dict[str, ModelConfig] = {
         kernels=(5, 3, 3, 3, 3, 3),
     ),
     "inpaint_pconv_tiny": InpainterConfig(channels=(8, 16, 16), kernels=(5, 3, 3)),
-    "inpaint_gated_tiny": InpainterConfig(
-        family="gated", channels=(8, 16, 16), kernels=(5, 3, 3), norm="none", encoder_act="elu"
-    ),
-    "inpaint_gated_fill_tiny": InpainterConfig(
-        family="gated",
-        channels=(8, 16, 16),
-        kernels=(5, 3, 3),
-        norm="none",
-        encoder_act="elu",
-        prefill=True,
-    ),
+    "inpaint_gated_tiny": _GATED_TINY,
+    "inpaint_gated_fill_tiny": dataclasses.replace(_GATED_TINY, prefill=True),
     "inpaint_seed_attention_tiny": InpainterConfig(
         family="attention", channels=(8, 16, 16), kernels=(5, 3, 3)
     ),
