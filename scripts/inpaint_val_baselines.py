@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 
-import cv2
 import numpy as np
 import torch
 
+from mangaclean.inpainters import OpenCVInpainter
 from mangaclean.models.inpaint.unet import pyramid_fill
 from mangaclean.models.registry import model_config
 from mangaclean.train.config import load_config
@@ -22,12 +22,11 @@ from mangaclean.train.validate import psnr
 
 
 def telea(clean: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-    """``(B, 1, H, W)`` in [0, 1] and hole ``(B, 1, H, W)`` -> Telea's fill, same shape."""
-    out = []
-    for image, holes in zip(clean[:, 0].numpy(), hole[:, 0].numpy(), strict=True):
-        pixels = (image * 255 + 0.5).astype(np.uint8)
-        out.append(cv2.inpaint(pixels, holes.astype(np.uint8), 3, cv2.INPAINT_TELEA) / 255.0)
-    return torch.tensor(np.stack(out)[:, None], dtype=torch.float32)
+    """``(B, 1, H, W)`` in [0, 1] and hole ``(B, 1, H, W)`` -> the product's Telea fill, same shape."""
+    inpainter = OpenCVInpainter("telea")
+    pixels = (clean[:, 0].numpy() * 255 + 0.5).astype(np.uint8)
+    out = [inpainter.inpaint(p, h > 0.5) for p, h in zip(pixels, hole[:, 0].numpy(), strict=True)]
+    return torch.tensor(np.stack(out)[:, None] / 255.0, dtype=torch.float32)
 
 
 def main(recipe: str) -> None:
