@@ -108,10 +108,7 @@ def figure(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pale
 def _face_marks(canvas, rng, head: np.ndarray, size: float, scale: float, pal: Palette) -> None:
     centre = head.mean(0)
     ew, eh = size * rng.uniform(0.03, 0.06), size * rng.uniform(0.045, 0.08)
-    for side in (-1, 1):
-        figures.eye(
-            canvas, rng, centre[0] + side * size * 0.1, centre[1] + size * 0.02, ew, eh, scale, pal, side
-        )
+    figures.eyes_at(canvas, rng, centre[0], centre[1] + size * 0.02, size * 0.1, ew, eh, scale, pal)
     mouth = centre + np.array([0, size * 0.15])
     strokes.tapered(
         canvas, np.linspace(mouth - [size * 0.05, 0], mouth + [size * 0.05, 0], 4), 1.5 * scale, pal.ink

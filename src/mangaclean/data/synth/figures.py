@@ -88,11 +88,16 @@ def eye(canvas, rng, ex: float, ey: float, ew: float, eh: float, scale: float, p
         strokes.tapered(canvas, brow, rng.uniform(1.0, 2.5) * scale, pal.ink)
 
 
+def eyes_at(canvas, rng, cx: float, cy: float, half_gap: float, ew: float, eh: float, scale: float, pal):
+    """Two ``eye``s mirrored about ``(cx, cy)``, ``half_gap`` px each side, lashes outward."""
+    for side in (-1, 1):
+        eye(canvas, rng, cx + side * half_gap, cy, ew, eh, scale, pal, side)
+
+
 def _face_eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
     gap = r * rng.uniform(0.32, 0.45)
     ew, eh = r * rng.uniform(0.13, 0.22), r * rng.uniform(0.18, 0.3)
-    for side in (-1, 1):
-        eye(canvas, rng, cx + side * gap, cy + r * 0.15, ew, eh, scale, pal, side)
+    eyes_at(canvas, rng, cx, cy + r * 0.15, gap, ew, eh, scale, pal)
     mouth = np.linspace([cx - r * 0.1, cy + r * 0.6], [cx + r * 0.12, cy + r * 0.58], 5)
     strokes.tapered(canvas, mouth, 1.4 * scale, pal.ink)
 
@@ -103,9 +108,7 @@ def eye_pair(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) ->
     eh = float(np.exp(rng.uniform(np.log(5), np.log(45)))) * scale
     ew = eh * rng.uniform(0.6, 1.0)
     cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-    gap = ew * rng.uniform(2.2, 3.4)
-    for side in (-1, 1):
-        eye(canvas, rng, cx + side * gap / 2, cy, ew, eh, scale, pal, side)
+    eyes_at(canvas, rng, cx, cy, ew * rng.uniform(2.2, 3.4) / 2, ew, eh, scale, pal)
     if rng.random() < 0.5:  # nose and mouth marks below
         strokes.tapered(
             canvas, np.linspace([cx, cy + eh * 1.6], [cx - ew * 0.2, cy + eh * 2.0], 3), scale, pal.ink
