@@ -88,7 +88,9 @@ def eye(canvas, rng, ex: float, ey: float, ew: float, eh: float, scale: float, p
         strokes.tapered(canvas, brow, rng.uniform(1.0, 2.5) * scale, pal.ink)
 
 
-def eyes_at(canvas, rng, cx: float, cy: float, half_gap: float, ew: float, eh: float, scale: float, pal):
+def eyes_at(
+    canvas, rng, cx: float, cy: float, half_gap: float, ew: float, eh: float, scale: float, pal
+) -> None:
     """Two ``eye``s mirrored about ``(cx, cy)``, ``half_gap`` px each side, lashes outward."""
     for side in (-1, 1):
         eye(canvas, rng, cx + side * half_gap, cy, ew, eh, scale, pal, side)
