@@ -226,41 +226,25 @@ def background(canvas: np.ndarray, rng, scale: float, pal: Palette, images=()) -
         apply_ink(canvas, level, pal.fill(rng) if pal.colour else pal.ink)
 
 
-def _clip_box(poly: np.ndarray, shape) -> tuple[int, int, int, int] | None:
-    h, w = shape[:2]
-    x0, y0 = np.floor(poly.min(0)).astype(int) - 2
-    x1, y1 = np.ceil(poly.max(0)).astype(int) + 2
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    return None if x1 - x0 < 3 or y1 - y0 < 3 else (x0, y0, x1, y1)
-
-
 def _details_inside(canvas, poly: np.ndarray, rng, scale: float, pal: Palette) -> None:
     """Hatching, folds or hair drawn inside ``poly`` only (clipped by its mask)."""
-    box = _clip_box(poly, canvas.shape)
-    if box is None:
-        return
-    x0, y0, x1, y1 = box
-    region = canvas[y0:y1, x0:x1]
-    sub = region.copy()
-    mask = np.zeros(sub.shape[:2], np.uint8)
-    strokes.fill_polygon(mask, poly - [x0, y0], 255)
-    r = rng.random()
-    if r < 0.3:
-        strokes.hatching(sub, rng, scale, pal.ink, cross=rng.random() < 0.4)
-    elif r < 0.55 and not pal.colour:
-        apply_ink(sub, random_tone(sub.shape[:2], rng, scale), pal.ink)
-    elif r < 0.75:
-        strokes.hair_bundle(sub, rng, scale, pal.ink)
-    for _ in range(int(rng.integers(0, 6))):
-        hh, ww = sub.shape[:2]
-        start = (rng.uniform(0, ww), rng.uniform(0, hh))
-        length = rng.uniform(0.2, 0.8) * max(hh, ww)
-        curve = strokes.random_curve(rng, start, rng.uniform(0, 2 * np.pi), length, 0.25)
-        strokes.tapered(sub, curve, rng.uniform(0.7, 2.5) * scale, pal.ink)
-    alpha = mask.astype(np.float32) / 255.0
-    if region.ndim == 3:
-        alpha = alpha[..., None]
-    region[...] = (sub * alpha + region * (1 - alpha) + 0.5).astype(np.uint8)
+
+    def draw(sub: np.ndarray) -> None:
+        r = rng.random()
+        if r < 0.3:
+            strokes.hatching(sub, rng, scale, pal.ink, cross=rng.random() < 0.4)
+        elif r < 0.55 and not pal.colour:
+            apply_ink(sub, random_tone(sub.shape[:2], rng, scale), pal.ink)
+        elif r < 0.75:
+            strokes.hair_bundle(sub, rng, scale, pal.ink)
+        for _ in range(int(rng.integers(0, 6))):
+            hh, ww = sub.shape[:2]
+            start = (rng.uniform(0, ww), rng.uniform(0, hh))
+            length = rng.uniform(0.2, 0.8) * max(hh, ww)
+            curve = strokes.random_curve(rng, start, rng.uniform(0, 2 * np.pi), length, 0.25)
+            strokes.tapered(sub, curve, rng.uniform(0.7, 2.5) * scale, pal.ink)
+
+    strokes.clipped(canvas, poly, draw)
 
 
 def _random_poly(rng: np.random.Generator, h: int, w: int, scale: float) -> np.ndarray:

@@ -189,3 +189,23 @@ def scatter_marks(canvas: np.ndarray, rng: np.random.Generator, scale: float, in
     col = colour(canvas, ink)
     for p, s in zip(pts[: k // 3], sizes[: k // 3], strict=True):
         cv2.circle(canvas, (int(p[0]), int(p[1])), max(1, int(s / 5)), col, -1, cv2.LINE_AA)
+
+
+def clipped(canvas: np.ndarray, poly: np.ndarray, draw) -> None:
+    """Run ``draw(view)`` on a copy of the box around ``poly`` ``(N, 2)`` and keep what it drew
+    inside ``poly`` only (anti-aliased edge): detail confined to a shape."""
+    h, w = canvas.shape[:2]
+    x0, y0 = np.floor(poly.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(poly.max(0)).astype(int) + 2
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return
+    region = canvas[y0:y1, x0:x1]
+    sub = region.copy()
+    draw(sub)
+    mask = np.zeros(sub.shape[:2], np.uint8)
+    fill_polygon(mask, poly - [x0, y0], 255)
+    alpha = mask.astype(np.float32) / 255.0
+    if region.ndim == 3:
+        alpha = alpha[..., None]
+    region[...] = (sub * alpha + region * (1 - alpha) + 0.5).astype(np.uint8)
