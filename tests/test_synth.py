@@ -190,14 +190,14 @@ def test_user_art_folder(library, tmp_path):
 
 @pytest.mark.parametrize("colour", [False, True])
 def test_hard_negatives_draw_ink_anywhere_without_text(colour):
-    """Eyes and paws (art a segmenter takes for kana) draw dark marks on grey and colour canvases,
-    also when they fall across the edge, at any size the engine picks."""
+    """Eyes, paws, cats and dark shading (art a segmenter takes for text) draw dark marks on grey
+    and colour canvases, also when they fall across the edge, at any size the engine picks."""
     from mangaclean.data.synth import art, figures
 
     for seed in range(12):
         rng = np.random.default_rng(seed)
         pal = art.page_palette(rng, colour)
-        for draw in (figures.eye_pair, figures.paw):
+        for draw in (figures.eye_pair, figures.paw, figures.cat, art.dark_shading):
             canvas = np.full((120, 160, 3) if colour else (120, 160), 255, np.uint8)
             draw(canvas, rng, 1.0, pal)
             assert (canvas < 128).any(), draw.__name__

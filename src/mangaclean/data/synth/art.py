@@ -1,4 +1,4 @@
-"""Panel art: backgrounds, figure-like shapes, black masses, buildings and user images.
+"""Panel art: backgrounds, figure-like shapes, black masses, dark shading, buildings, user images.
 
 The goal is not pretty pictures but the statistics of real line art around lettering: outlines of
 varying width and curvature, hair-like bundles, hatching, tone areas, solid blacks, perspective
@@ -136,6 +136,29 @@ def black_mass(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: 
         strokes.hair_bundle(sub, rng, scale, pal.paper)
 
 
+def dark_shading(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Palette) -> None:
+    """A shape shaded almost black with dense scribbled strokes (a dark coat, fur, a shadowed
+    shirt), leaving small paper gaps: dense ink texture that is not lettering."""
+    h, w = canvas.shape[:2]
+    centre = (rng.uniform(0, w), rng.uniform(0, h))
+    poly = blob(rng, centre, rng.uniform(25, 160) * scale, rng.uniform(25, 160) * scale, 0.4)
+    base = rng.uniform(0, 2 * np.pi)
+    spread = rng.uniform(0.2, 1.5)
+    if rng.random() < 0.4:  # on a dark grey ground
+        strokes.fill_polygon(canvas, poly, pal.fill(rng) if pal.colour else (int(rng.integers(40, 140)),) * 3)
+
+    def draw(sub: np.ndarray, _origin: np.ndarray) -> None:
+        sh, sw = sub.shape[:2]
+        k = int(np.clip(sh * sw / (7 * 7 * scale * scale) * rng.uniform(0.3, 0.9), 10, 1500))
+        starts = np.stack([rng.uniform(0, sw, k), rng.uniform(0, sh, k)], 1)
+        angles = base + rng.normal(0, spread, k)
+        curves = strokes.random_curves(rng, starts, angles, rng.uniform(6, 30, k) * scale, 0.3, 6)
+        strokes.tapered_many(sub, curves, rng.uniform(1.0, 3.5, k) * scale, pal.ink)
+
+    strokes.clipped(canvas, poly, draw)
+    outline(canvas, poly, rng, scale, pal.ink)
+
+
 def buildings(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Palette) -> None:
     """Perspective lines to a vanishing point and boxes with window grids."""
     h, w = canvas.shape[:2]
@@ -149,18 +172,27 @@ def buildings(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: P
         bw, bh = rng.uniform(30, 200, 2) * scale
         box = np.array([[x0, y0], [x0 + bw, y0], [x0 + bw, y0 + bh], [x0, y0 + bh]])
         strokes.polyline(canvas, box, pal.ink, width, closed=True)
-        step = rng.uniform(8, 25) * scale
-        for gx in np.arange(x0 + step / 2, x0 + bw - step / 2, step):
-            for gy in np.arange(y0 + step / 2, y0 + bh - step / 2, step * 1.4):
-                cell = np.array(
-                    [
-                        [gx, gy],
-                        [gx + step * 0.5, gy],
-                        [gx + step * 0.5, gy + step * 0.7],
-                        [gx, gy + step * 0.7],
-                    ]
-                )
-                strokes.polyline(canvas, cell, pal.ink, max(1.0, width * 0.6), closed=True)
+        _windows(canvas, rng, (x0, y0, bw, bh), rng.uniform(8, 25) * scale, max(1.0, width * 0.6), pal)
+
+
+def _windows(canvas: np.ndarray, rng, box, step: float, width: float, pal: Palette) -> None:
+    """A grid of windows in ``box`` (x, y, w, h): outlined, with a cross bar (a "田"), or dark
+    panes (ink or grey, some lit): rows of glyph-sized squares, a classic false positive."""
+    x0, y0, bw, bh = box
+    style = rng.choice(["outline", "cross", "panes"], p=[0.4, 0.3, 0.3])
+    pane = pal.ink if rng.random() < 0.5 else (int(rng.integers(60, 170)),) * 3
+    for gx in np.arange(x0 + step / 2, x0 + bw - step / 2, step):
+        for gy in np.arange(y0 + step / 2, y0 + bh - step / 2, step * 1.4):
+            cell = np.array(
+                [[gx, gy], [gx + step * 0.5, gy], [gx + step * 0.5, gy + step * 0.7], [gx, gy + step * 0.7]]
+            )
+            if style == "panes" and rng.random() < 0.8:
+                strokes.fill_polygon(canvas, cell, pane)
+            strokes.polyline(canvas, cell, pal.ink, width, closed=True)
+            if style == "cross":
+                mid = cell.mean(0)
+                strokes.polyline(canvas, np.array([[gx, mid[1]], [gx + step * 0.5, mid[1]]]), pal.ink, width)
+                strokes.polyline(canvas, np.array([[mid[0], gy], [mid[0], gy + step * 0.7]]), pal.ink, width)
 
 
 @functools.lru_cache(maxsize=32)
@@ -229,7 +261,7 @@ def background(canvas: np.ndarray, rng, scale: float, pal: Palette, images=()) -
 def _details_inside(canvas, poly: np.ndarray, rng, scale: float, pal: Palette) -> None:
     """Hatching, folds or hair drawn inside ``poly`` only (clipped by its mask)."""
 
-    def draw(sub: np.ndarray) -> None:
+    def draw(sub: np.ndarray, _origin: np.ndarray) -> None:
         r = rng.random()
         if r < 0.3:
             strokes.hatching(sub, rng, scale, pal.ink, cross=rng.random() < 0.4)
@@ -289,20 +321,24 @@ def busy_art(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal: Pa
             figure(canvas, rng, scale, pal)
         elif r < 0.45:
             figures.character(canvas, rng, scale, pal)
-        elif r < 0.6:
+        elif r < 0.57:
             strokes.hair_bundle(canvas, rng, scale, pal.ink)
-        elif r < 0.75:
+        elif r < 0.71:
             strokes.line_cluster(canvas, rng, scale, pal.ink)
-        elif r < 0.8:
+        elif r < 0.76:
             strokes.hatching(canvas, rng, scale, pal.ink, cross=rng.random() < 0.4)
-        elif r < 0.84:
+        elif r < 0.8:
             black_mass(canvas, rng, scale, pal)
-        elif r < 0.88:
+        elif r < 0.84:
             scenery.foliage(canvas, rng, scale, pal)
-        elif r < 0.93:
+        elif r < 0.89:
             figures.eye_pair(canvas, rng, scale, pal)
-        elif r < 0.95:
+        elif r < 0.91:
             figures.paw(canvas, rng, scale, pal)
+        elif r < 0.94:
+            figures.cat(canvas, rng, scale, pal)
+        elif r < 0.97:
+            dark_shading(canvas, rng, scale, pal)
         else:
             strokes.scatter_marks(canvas, rng, scale, pal.ink)
     fine_detail(canvas, rng, scale, pal)

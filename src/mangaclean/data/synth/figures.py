@@ -179,3 +179,85 @@ def character(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -
     strokes.polyline(canvas, face, pal.ink, rng.uniform(1.2, 2.8) * scale, closed=True)
     _face_eyes(canvas, rng, cx, cy, r, scale, pal)
     _hair(canvas, rng, cx, cy, r, scale, pal)
+
+
+def _cat_eye(canvas, rng, ex: float, ey: float, r: float, scale: float, pal) -> None:
+    """A round cat eye of radius ``r``: ring, grey or paper iris, slit or round pupil, highlight."""
+    ink, paper = strokes.colour(canvas, pal.ink), strokes.colour(canvas, pal.paper)
+    iris = strokes.colour(canvas, int(rng.integers(120, 230))) if rng.random() < 0.6 else paper
+    axes = (max(1, int(r)), max(1, int(r * rng.uniform(0.85, 1.1))))
+    cv2.ellipse(canvas, (int(ex), int(ey)), axes, 0, 0, 360, iris, -1, cv2.LINE_AA)
+    cv2.ellipse(canvas, (int(ex), int(ey)), axes, 0, 0, 360, ink, max(1, int(r * 0.2 + 0.5)), cv2.LINE_AA)
+    slit = rng.random() < 0.5
+    pupil = (max(1, int(r * (0.2 if slit else 0.5))), max(1, int(r * 0.75 if slit else r * 0.5)))
+    cv2.ellipse(canvas, (int(ex), int(ey)), pupil, 0, 0, 360, ink, -1, cv2.LINE_AA)
+    hx, hy = int(ex + r * rng.uniform(-0.4, 0.4)), int(ey - r * rng.uniform(0.1, 0.45))
+    cv2.circle(canvas, (hx, hy), max(1, int(r * rng.uniform(0.15, 0.3))), paper, -1, cv2.LINE_AA)
+
+
+def _coat(canvas, rng, shape: np.ndarray, r: float, scale: float, pal) -> None:
+    """Calico patches (black or grey blobs) or tabby stripes inside ``shape`` ``(N, 2)``."""
+    lo, hi = shape.min(0), shape.max(0)
+
+    def draw(sub: np.ndarray, offset: np.ndarray) -> None:
+        if rng.random() < 0.6:
+            for _ in range(int(rng.integers(1, 5))):
+                c = rng.uniform(lo, hi) - offset
+                ax, ay = rng.uniform(0.25, 0.8, 2) * r
+                patch = _ellipse(c[0], c[1], ax, ay, 24) + rng.normal(0, 0.12 * r, (24, 2))
+                grey = pal.ink if rng.random() < 0.5 else int(rng.integers(70, 170))
+                strokes.fill_polygon(sub, patch, grey)
+        else:
+            k = int(rng.integers(4, 12))
+            x = np.linspace(lo[0], hi[0], k) - offset[0]
+            starts = np.stack([x, np.full(k, lo[1] - offset[1])], 1)
+            curves = strokes.random_curves(
+                rng, starts, np.pi / 2 + rng.normal(0, 0.2, k), hi[1] - lo[1], 0.15
+            )
+            strokes.tapered_many(sub, curves, rng.uniform(0.1, 0.25, k) * r + scale, pal.ink, (0.1, 0.6))
+
+    strokes.clipped(canvas, shape, draw)
+
+
+def cat(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
+    """A cat (many manga have one), from glyph size up: body, tail, eared head, calico patches or
+    tabby stripes, round eyes, a small nose, an "ω" mouth and whiskers: the blobs, dots and short
+    curves around a face that a text segmenter takes for kana."""
+    h, w = canvas.shape[:2]
+    r = float(np.exp(rng.uniform(np.log(8), np.log(110)))) * scale  # head radius
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    side = 1 if rng.random() < 0.5 else -1
+    coat = pal.paper if rng.random() < 0.7 else pal.fill(rng)
+    width = max(1.0, rng.uniform(0.05, 0.12) * r)
+    body = _ellipse(cx + side * r * 1.1, cy + r * 1.4, r * rng.uniform(1.3, 1.9), r * rng.uniform(0.9, 1.3))
+    tail_start = body[0] if side > 0 else body[len(body) // 2]
+    tail = strokes.random_curve(rng, tail_start, -np.pi / 2 + side * 0.6, r * rng.uniform(1.2, 2.2), 0.3)
+    strokes.tapered(canvas, tail, r * rng.uniform(0.2, 0.35), pal.ink, (0.0, 0.8))
+    head = _ellipse(cx, cy, r * 1.1, r * 0.9)
+    ears = [
+        np.array(
+            [
+                [cx + s * r * 0.95, cy - r * 0.3],
+                [cx + s * r * 0.9, cy - r * 1.4],
+                [cx + s * r * 0.2, cy - r * 0.8],
+            ]
+        )
+        for s in (-1, 1)
+    ]
+    for shape in (body, *ears, head):
+        strokes.fill_polygon(canvas, shape, coat)
+        strokes.polyline(canvas, shape, pal.ink, width, closed=True)
+    for shape in (body, head):
+        if rng.random() < 0.7:
+            _coat(canvas, rng, shape, r, scale, pal)
+    for s in (-1, 1):
+        _cat_eye(canvas, rng, cx + s * r * 0.45, cy - r * 0.05, r * rng.uniform(0.18, 0.28), scale, pal)
+    nose = np.array([[cx - r * 0.1, cy + r * 0.25], [cx + r * 0.1, cy + r * 0.25], [cx, cy + r * 0.37]])
+    strokes.fill_polygon(canvas, nose, pal.ink)
+    for s in (-1, 1):  # the "ω" mouth
+        arc = _ellipse(cx + s * r * 0.1, cy + r * 0.42, r * 0.1, r * 0.08, 8, 0, np.pi)
+        strokes.polyline(canvas, arc, pal.ink, max(1.0, width * 0.7))
+        for k in range(int(rng.integers(2, 4))):  # whiskers
+            root = np.array([cx + s * r * 0.35, cy + r * (0.3 + 0.08 * k)])
+            tip = root + r * rng.uniform(0.6, 1.0) * np.array([s * 1.0, rng.uniform(-0.3, 0.3)])
+            strokes.tapered(canvas, np.linspace(root, tip, 4), max(1.0, width * 0.6), pal.ink, (0.0, 0.6))

@@ -192,8 +192,9 @@ def scatter_marks(canvas: np.ndarray, rng: np.random.Generator, scale: float, in
 
 
 def clipped(canvas: np.ndarray, poly: np.ndarray, draw) -> None:
-    """Run ``draw(view)`` on a copy of the box around ``poly`` ``(N, 2)`` and keep what it drew
-    inside ``poly`` only (anti-aliased edge): detail confined to a shape."""
+    """Run ``draw(view, origin)`` on a copy of the box around ``poly`` ``(N, 2)`` (``origin``: the
+    box's top-left (x, y) on ``canvas``) and keep what it drew inside ``poly`` only (anti-aliased
+    edge): detail confined to a shape."""
     h, w = canvas.shape[:2]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 2
     x1, y1 = np.ceil(poly.max(0)).astype(int) + 2
@@ -202,7 +203,7 @@ def clipped(canvas: np.ndarray, poly: np.ndarray, draw) -> None:
         return
     region = canvas[y0:y1, x0:x1]
     sub = region.copy()
-    draw(sub)
+    draw(sub, np.array([x0, y0], np.float64))
     mask = np.zeros(sub.shape[:2], np.uint8)
     fill_polygon(mask, poly - [x0, y0], 255)
     alpha = mask.astype(np.float32) / 255.0
