@@ -78,11 +78,14 @@ def gradient(shape: tuple[int, int], rng: np.random.Generator, lo: float, hi: fl
 def random_tone(shape: tuple[int, int], rng: np.random.Generator, scale: float) -> np.ndarray:
     """A random screentone as printed on manga pages (pitch scaled by page ``scale``)."""
     h, w = shape
-    kind = rng.choice(["dot", "dot", "dot", "line", "sand"], p=[0.3, 0.2, 0.15, 0.15, 0.2])
+    kind = rng.choice(["dot", "dot", "dot", "line", "sand", "coarse"], p=[0.3, 0.2, 0.1, 0.15, 0.15, 0.1])
     level = rng.uniform(0.08, 0.6)
     if rng.random() < 0.35:
         level = gradient(shape, rng, rng.uniform(0.0, 0.2), rng.uniform(0.3, 0.8))
     pitch = float(rng.uniform(3.0, 8.0) * scale)
+    if kind == "coarse":  # polka dots and coarse halftone: separate dots of punctuation size
+        angle = float(rng.choice([np.pi / 4, 0.0, rng.uniform(0, np.pi / 2)]))
+        return dot_tone((h, w), rng, float(rng.uniform(9.0, 32.0) * scale), angle, rng.uniform(0.04, 0.25))
     if kind == "dot":
         angle = float(rng.choice([np.pi / 4, 0.0, rng.uniform(0, np.pi / 2)]))
         return dot_tone((h, w), rng, max(2.5, pitch), angle, level)
