@@ -224,3 +224,29 @@ def test_refine_leaves_screentone_around_glyphs_alone():
     tight = refine_text_mask(page, predicted)
     dots = (tone < 128) & (predicted == 0) & (page < 128)
     assert not tight[dots].any()
+
+
+@pytest.mark.parametrize("outlined", [True, False])
+def test_refine_takes_the_strokes_of_outlined_lettering(outlined):
+    """Over dark art, dark glyphs in a white border are lettering, border and strokes alike; plain
+    white text keeps its dark counters out."""
+    page = np.full((80, 260), 20, np.uint8)  # a dark background
+    text = np.zeros_like(page)
+    cv2.putText(text, "MANGA WORD", (10, 55), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 255, 3, cv2.LINE_AA)
+    strokes = text > 127
+    if outlined:
+        page[masks.grow(strokes, 3)] = 245
+        page[strokes] = 10
+    else:
+        page[strokes] = 245
+    loose = np.zeros_like(page)
+    loose[20:66, 6:250] = 255  # the network's line-level blob
+    tight = refine_text_mask(page, loose)
+    assert tight[page > 127].mean() > 0.95  # the light side is taken either way
+    if outlined:
+        assert tight[strokes].mean() > 0.95
+    else:
+        outside = (~strokes).astype(np.uint8)
+        cv2.floodFill(outside, None, (0, 0), 2)
+        counters = (outside == 1) & ~masks.grow(strokes, 1)  # inside "A", "G", "O", "R", "D"
+        assert counters.sum() > 20 and not tight[counters].any()
