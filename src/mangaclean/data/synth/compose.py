@@ -170,7 +170,9 @@ def _free_item(canvas, rng, item, panel_box, taken, scale, pal, placement) -> St
 
 
 def _kind(rng: np.random.Generator) -> str:
-    return str(rng.choice(["dialogue", "narration", "aside", "shout"], p=[0.72, 0.1, 0.1, 0.08]))
+    return str(
+        rng.choice(["dialogue", "narration", "aside", "shout", "title"], p=[0.71, 0.1, 0.1, 0.07, 0.02])
+    )
 
 
 def _letter_panels(canvas, cover, rng, boxes, win: Window, pal, lib, opts) -> list[Stamp]:
@@ -184,16 +186,19 @@ def _letter_panels(canvas, cover, rng, boxes, win: Window, pal, lib, opts) -> li
         area = (box[2] - box[0]) * (box[3] - box[1])
         lam = opts.text_density * float(np.clip(area / unit, 0.4, 3.5))
         for _ in range(int(rng.poisson(lam))):
+            kind = _kind(rng)
             item = lettering.dialogue(
                 rng,
                 lib,
                 win.scale,
-                kind=_kind(rng),
+                kind=kind,
                 vertical_share=opts.vertical_share,
                 latin_share=opts.latin_share,
                 furigana_share=opts.furigana_share,
             )
             placement = str(rng.choice(PLACEMENTS, p=PLACEMENT_WEIGHTS))
+            if kind == "title":  # display lettering stands on the art
+                placement = "outlined" if rng.random() < 0.7 else "plain"
             if placement == "balloon":
                 stamp = _balloon_item(canvas, cover, rng, item, box, taken, win.scale, pal)
             else:

@@ -60,6 +60,8 @@ def _glyph_size(rng: np.random.Generator, scale: float, kind: str) -> int:
         base = rng.uniform(9, 14)
     elif kind == "shout":
         base = rng.uniform(28, 60)
+    elif kind == "title":
+        base = rng.uniform(40, 100)
     else:
         base = float(np.clip(rng.lognormal(np.log(20), 0.18), 13, 34))
     return max(6, int(round(base * scale)))
@@ -100,7 +102,8 @@ def dialogue(
     latin_share: float = 0.1,
     furigana_share: float = 0.15,
 ) -> Lettering:
-    """A dialogue block (``kind``: 'dialogue', 'narration', 'aside' or 'shout')."""
+    """A dialogue block (``kind``: 'dialogue', 'narration', 'aside', 'shout' or 'title': a
+    chapter or story title, display-sized, one or two short lines)."""
     size = _glyph_size(rng, scale, kind)
     if rng.random() < latin_share and library.styles():
         return _latin(rng, library, size, kind)
@@ -109,13 +112,14 @@ def dialogue(
     if rng.random() < SHORT_SHARE:
         lines = [[(str(rng.choice(corpus.SHORT_UTTERANCES)), None)]]
     else:
-        n_lines = int(rng.choice([1, 2, 2, 3, 3, 4, 5, 6])) if kind != "shout" else int(rng.integers(1, 3))
-        max_len = int(rng.integers(2, 11 if kind != "shout" else 6))
+        big = kind in ("shout", "title")
+        n_lines = int(rng.integers(1, 3)) if big else int(rng.choice([1, 2, 2, 3, 3, 4, 5, 6]))
+        max_len = int(rng.integers(2, 6 if big else 11))
         lines = corpus.japanese_lines(rng, n_lines, max_len, furigana_share)
     lay = layout_cjk(lines, style, library)
     text, ruby = rasterize(lay)
     string = "\n".join("".join(t for t, _ in line) for line in lines)
-    label = "dialogue" if kind in ("aside", "shout") else kind
+    label = "dialogue" if kind in ("aside", "shout", "title") else kind
     return Lettering(text, ruby, label, vertical, string, size)
 
 
@@ -127,7 +131,7 @@ def _latin(rng, library: FontLibrary, size: int, kind: str) -> Lettering:
     )
     lines = corpus.latin_lines(rng, int(rng.integers(1, 5)), int(rng.integers(6, 18)))
     text, ruby = rasterize(layout_latin(lines, style, library))
-    label = "dialogue" if kind in ("aside", "shout") else kind
+    label = "dialogue" if kind in ("aside", "shout", "title") else kind
     return Lettering(text, ruby, label, False, "\n".join(t for line in lines for t, _ in line), size)
 
 
