@@ -181,7 +181,7 @@ def character(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -
     _hair(canvas, rng, cx, cy, r, scale, pal)
 
 
-def _cat_eye(canvas, rng, ex: float, ey: float, r: float, scale: float, pal) -> None:
+def _cat_eye(canvas, rng, ex: float, ey: float, r: float, pal) -> None:
     """A round cat eye of radius ``r``: ring, grey or paper iris, slit or round pupil, highlight."""
     ink, paper = strokes.colour(canvas, pal.ink), strokes.colour(canvas, pal.paper)
     iris = strokes.colour(canvas, int(rng.integers(120, 230))) if rng.random() < 0.6 else paper
@@ -251,7 +251,7 @@ def cat(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None
         if rng.random() < 0.7:
             _coat(canvas, rng, shape, r, scale, pal)
     for s in (-1, 1):
-        _cat_eye(canvas, rng, cx + s * r * 0.45, cy - r * 0.05, r * rng.uniform(0.18, 0.28), scale, pal)
+        _cat_eye(canvas, rng, cx + s * r * 0.45, cy - r * 0.05, r * rng.uniform(0.18, 0.28), pal)
     nose = np.array([[cx - r * 0.1, cy + r * 0.25], [cx + r * 0.1, cy + r * 0.25], [cx, cy + r * 0.37]])
     strokes.fill_polygon(canvas, nose, pal.ink)
     for s in (-1, 1):  # the "ω" mouth
