@@ -215,3 +215,14 @@ def test_short_utterances_are_lettered_alone(library, monkeypatch):
         block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0)
         assert block.string in corpus.SHORT_UTTERANCES
         assert (block.text > 0).any()
+
+
+def test_titles_are_display_sized_and_short(library, monkeypatch):
+    """A title block is lettered at display size (40-100 px at scale 1) in one or two short lines."""
+    from mangaclean.data.synth import lettering
+
+    monkeypatch.setattr(lettering, "SHORT_SHARE", 0.0)
+    for seed in range(5):
+        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, kind="title", latin_share=0.0)
+        assert 40 <= block.size <= 100 and (block.text > 0).any()
+        assert len(block.string.split("\n")) <= 2 and block.kind == "dialogue"
