@@ -133,4 +133,4 @@ def test_eval_balloons_scores_flat_blocks(textmasks, tmp_path, capsys):
     summary = json.loads(out.read_text())["balloons"]
     assert summary["pages"] == 4 and summary["flat_blocks"] > 0
     assert summary["fill_mad_mean"] == 0.0  # a flat block is painted with exactly its ring colour
-    assert 0.0 <= summary["ghost_share"] <= 1.0
+    assert summary["ghost_share"] == summary["ghost_blocks"] / summary["flat_blocks"]

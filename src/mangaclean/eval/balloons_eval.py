@@ -44,6 +44,7 @@ class BalloonReport:
             "fill_mad_mean": float(np.mean(self.fill_mad)) if n else None,
             "ring_mad_mean": float(np.mean(self.ring_mad)) if n else None,
             "ring_mad_p95": float(np.percentile(self.ring_mad, 95)) if n else None,
+            "ghost_blocks": int(np.count_nonzero(self.ghost_px)),
             "ghost_share": float(np.mean(np.array(self.ghost_px) > 0)) if n else None,
         }
 

@@ -51,6 +51,7 @@ BALLOON_HEADER = (
     "ring MAD (mean)",
     "ring MAD (p95)",
     "blocks with ghost px in ring",
+    "their share",
 )
 
 
@@ -149,5 +150,5 @@ def inpaint_rows(report, labels: list[str]) -> tuple[tuple[str, ...], list[list[
 def balloon_rows(summary: dict) -> tuple[tuple[str, ...], list[list[str]]]:
     row = [summary["label"], str(summary["pages"]), str(summary["flat_blocks"])]
     row += [_f(summary[k], 2) for k in ("fill_mad_mean", "ring_mad_mean", "ring_mad_p95")]
-    row += [_f(summary["ghost_share"])]
+    row += [str(summary["ghost_blocks"]), _f(summary["ghost_share"])]
     return BALLOON_HEADER, [row]
