@@ -226,3 +226,23 @@ def test_titles_are_display_sized_and_short(library, monkeypatch):
         block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, kind="title", latin_share=0.0)
         assert 40 <= block.size <= 100 and (block.text > 0).any()
         assert len(block.string.split("\n")) <= 2 and block.kind == "dialogue"
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_blush_and_buttons_are_separate_glyph_sized_marks(colour):
+    """Blush ("///") and a column of buttons (art read as a slash run or an ellipsis) draw several
+    separate marks no larger than the size they are given (60 px here), also on a colour page."""
+    import cv2
+
+    from mangaclean.data.synth import art, figures
+
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        pal = art.page_palette(rng, colour)
+        for draw in (figures._blush, figures._buttons):
+            canvas = np.full((200, 200, 3) if colour else (200, 200), 255, np.uint8)
+            draw(canvas, rng, 100.0, 40.0, 60.0, 1.0, pal)
+            ink = (canvas if canvas.ndim == 2 else canvas.min(axis=2)) < 160
+            count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
+            assert count - 1 >= 2, draw.__name__
+            assert stats[1:, cv2.CC_STAT_HEIGHT].max() <= 60, draw.__name__

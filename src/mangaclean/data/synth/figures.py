@@ -102,6 +102,18 @@ def _face_eyes(canvas, rng, cx, cy, r, scale, pal) -> None:
     eyes_at(canvas, rng, cx, cy + r * 0.15, gap, ew, eh, scale, pal)
     mouth = np.linspace([cx - r * 0.1, cy + r * 0.6], [cx + r * 0.12, cy + r * 0.58], 5)
     strokes.tapered(canvas, mouth, 1.4 * scale, pal.ink)
+    if rng.random() < 0.35:
+        for side in (-1, 1):
+            _blush(canvas, rng, cx + side * gap * rng.uniform(1.0, 1.3), cy + r * 0.42, r * 0.22, scale, pal)
+
+
+def _blush(canvas, rng, cx: float, cy: float, width: float, scale: float, pal) -> None:
+    """Blush on a cheek: three to six short parallel slanted strokes ("///"), glyph-sized."""
+    n = int(rng.integers(3, 7))
+    slant = np.array([rng.uniform(0.3, 0.7), -1.0]) * width * rng.uniform(0.25, 0.45)
+    for x in np.linspace(cx - width / 2, cx + width / 2, n):
+        centre = np.array([x, cy + rng.normal(0, 0.04) * width])
+        strokes.tapered(canvas, np.linspace(centre - slant, centre + slant, 3), rng.uniform(0.8, 1.5) * scale, pal.ink)
 
 
 def eye_pair(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
@@ -164,6 +176,18 @@ def _body(canvas, rng, cx, cy, r, scale, pal) -> None:
         rng, starts, rng.uniform(0, 2 * np.pi, k), rng.uniform(0.2, 0.7, k) * r, 0.3
     )
     strokes.tapered_many(canvas, curves, rng.uniform(0.8, 2.2, k) * scale, pal.ink)
+    if rng.random() < 0.3:
+        _buttons(canvas, rng, cx + rng.normal(0, 0.1) * r, shoulder + r * 0.3, r, scale, pal)
+
+
+def _buttons(canvas, rng, x: float, top: float, r: float, scale: float, pal) -> None:
+    """A column of two to five buttons (dots or rings) down a coat: reads like an ellipsis."""
+    n = int(rng.integers(2, 6))
+    radius = max(1, int(r * rng.uniform(0.04, 0.09)))
+    thickness = -1 if rng.random() < 0.6 else max(1, int(scale))
+    ink = strokes.colour(canvas, pal.ink)
+    for y in top + np.arange(n) * r * rng.uniform(0.25, 0.45):
+        cv2.circle(canvas, (int(x), int(y)), radius, ink, thickness, cv2.LINE_AA)
 
 
 def character(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
