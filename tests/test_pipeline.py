@@ -217,6 +217,18 @@ def test_refine_keeps_an_unpredicted_mark_enclosed_in_a_balloon():
     assert refine_text_mask(page, predicted)[bar].all()
 
 
+def test_refine_takes_a_partly_predicted_glyph_whole_on_paper():
+    """A bold glyph the network covers only in part is lettering to its end on paper (its rest
+    would be a ghost beside the erased text); over art only the part near the prediction is."""
+    page, predicted, _ = _column_of_glyphs(np.full((140, 60), 250, np.uint8))
+    predicted[119:127] = 0  # the last glyph's stroke (rows 106-124) is predicted down to row 118
+    glyph = page[100:130] < 128
+    assert refine_text_mask(page, predicted)[100:130][glyph].all()
+    art = page.copy()
+    art[:, 13:17] = art[:, 43:47] = 0  # dark art along both sides: the ring is not paper
+    assert not refine_text_mask(art, predicted)[121:125, 28:31].any()
+
+
 def test_refine_leaves_screentone_around_glyphs_alone():
     tone = np.full((140, 60), 235, np.uint8)
     tone[1::4, 1::4] = 40  # a dot screen: many small enclosed marks, not lettering

@@ -147,7 +147,9 @@ def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper:
     """Ink pixels of a block that belong to glyphs.
 
     A connected ink component lying mostly inside the prediction is a glyph: keep it up to
-    ``near`` (its anti-aliased edge may stick out of the prediction). One lying mostly outside
+    ``near`` (its anti-aliased edge may stick out of the prediction), or whole on paper when it is
+    glyph-sized (a bold glyph the network only partly covered; the rest would be left as a ghost
+    beside the erased text). One lying mostly outside
     (a balloon outline, a dark background the prediction spills onto) is art: keep only its
     predicted pixels, never grow into it. On paper (a balloon), a small ink component enclosed in
     the block (not reaching its edge) is lettering the network missed or only grazed: a long-vowel
@@ -164,6 +166,8 @@ def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper:
         enclosed = (x > 0) & (y > 0) & (x + w < ink.shape[1]) & (y + h < ink.shape[0])
         size = np.maximum(w, h)
         glyph = np.percentile(size[owned], 90)  # about one glyph: strokes and furigana are smaller
+        whole = owned & (size <= MARK_SIZE * glyph)
+        glyphs |= whole[labels]
         marks = enclosed & ~owned & (size >= 2) & (size <= MARK_SIZE * glyph)
         marks[0] = False
         if marks.sum() <= max(4, owned.sum()):  # more marks than glyphs: a texture, not lettering
