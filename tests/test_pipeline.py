@@ -229,6 +229,19 @@ def test_refine_takes_a_partly_predicted_glyph_whole_on_paper():
     assert not refine_text_mask(art, predicted)[121:125, 28:31].any()
 
 
+def test_refine_keeps_an_unpredicted_long_dash_in_a_balloon():
+    """A "――" over two glyphs long in a column beside a full one is lettering on paper."""
+    page = np.full((180, 90), 250, np.uint8)
+    predicted = np.zeros(page.shape, np.uint8)
+    for left, tops in ((50, (10, 34, 58, 82, 106, 130)), (20, (10,))):
+        for top in tops:
+            page[top + 8 : top + 11, left : left + 20] = 0
+            page[top : top + 19, left + 8 : left + 11] = 0
+            predicted[top - 1 : top + 20, left - 1 : left + 21] = 255
+    page[40:92, 29:31] = 0  # the dash: 52 px, not predicted
+    assert refine_text_mask(page, predicted)[40:92, 29:31].all()
+
+
 def test_refine_leaves_screentone_around_glyphs_alone():
     tone = np.full((140, 60), 235, np.uint8)
     tone[1::4, 1::4] = 40  # a dot screen: many small enclosed marks, not lettering

@@ -21,8 +21,9 @@ MIN_CONTRAST = 40
 FLAT_SHARE = 0.92
 FLAT_TOLERANCE = 20
 # On paper, an unpredicted ink mark enclosed in a block is lettering if it is at most this many
-# times the size of the block's glyphs.
+# times the size of the block's glyphs, or DASH_SIZE times if it is a thin bar (a long dash "――").
 MARK_SIZE = 1.5
+DASH_SIZE = 4.0
 # ...and the block is on paper if the background side of the ring around the prediction is flat
 # and at most this share of the ring is ink (glyph parts the prediction missed, an outline).
 MAX_RING_INK = 0.35
@@ -153,7 +154,7 @@ def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper:
     (a balloon outline, a dark background the prediction spills onto) is art: keep only its
     predicted pixels, never grow into it. On paper (a balloon), a small ink component enclosed in
     the block (not reaching its edge) is lettering the network missed or only grazed: a long-vowel
-    bar, a dash, an exclamation mark, the rest of a glyph. It is a glyph too, unless there are
+    bar, a dash (up to DASH_SIZE glyphs long), an exclamation mark, the rest of a glyph. It is a glyph too, unless there are
     more of them than glyphs (a texture). All ``(h, w)`` bool.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
@@ -168,7 +169,8 @@ def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper:
         glyph = np.percentile(size[owned], 90)  # about one glyph: strokes and furigana are smaller
         whole = owned & (size <= MARK_SIZE * glyph)
         glyphs |= whole[labels]
-        marks = enclosed & ~owned & (size >= 2) & (size <= MARK_SIZE * glyph)
+        thin = np.minimum(w, h) <= 0.25 * glyph
+        marks = enclosed & ~owned & (size >= 2) & (size <= np.where(thin, DASH_SIZE, MARK_SIZE) * glyph)
         marks[0] = False
         if marks.sum() <= max(4, owned.sum()):  # more marks than glyphs: a texture, not lettering
             glyphs |= marks[labels]
