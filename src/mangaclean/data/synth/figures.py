@@ -113,7 +113,9 @@ def _blush(canvas, rng, cx: float, cy: float, width: float, scale: float, pal) -
     slant = np.array([rng.uniform(0.3, 0.7), -1.0]) * width * rng.uniform(0.25, 0.45)
     for x in np.linspace(cx - width / 2, cx + width / 2, n):
         centre = np.array([x, cy + rng.normal(0, 0.04) * width])
-        strokes.tapered(canvas, np.linspace(centre - slant, centre + slant, 3), rng.uniform(0.8, 1.5) * scale, pal.ink)
+        strokes.tapered(
+            canvas, np.linspace(centre - slant, centre + slant, 3), rng.uniform(0.8, 1.5) * scale, pal.ink
+        )
 
 
 def eye_pair(canvas: np.ndarray, rng: np.random.Generator, scale: float, pal) -> None:
