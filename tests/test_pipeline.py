@@ -275,3 +275,22 @@ def test_refine_takes_the_strokes_of_outlined_lettering(outlined):
         cv2.floodFill(outside, None, (0, 0), 2)
         counters = (outside == 1) & ~masks.grow(strokes, 1)  # inside "A", "G", "O", "R", "D"
         assert counters.sum() > 20 and not tight[counters].any()
+
+
+def test_flat_blocks_repaint_the_noisy_paper_around_them_but_no_ink():
+    """JPEG ringing around erased glyphs (paper a few levels off) is repainted with the fill, so
+    no faint outline of the text stays; a balloon outline just beside it is never touched."""
+    page = np.full((80, 80), 250, np.uint8)
+    glyph = np.zeros(page.shape, bool)
+    glyph[30:50, 38:42] = True  # a glyph stroke
+    ringing = masks.grow(glyph, 10) & ~glyph
+    page[ringing] = 250 - np.random.default_rng(0).integers(0, 12, int(ringing.sum()))
+    page[glyph] = 10
+    page[:, 52:54] = 0  # a balloon outline 10 px from the stroke
+    blocks, removal = regions.find_regions(page, page, glyph)
+    (block,) = blocks
+    assert block.fill is not None and abs(block.fill[0] - 245) <= 6
+    margin_only = masks.grow(glyph, block.margin)
+    assert removal.sum() > margin_only.sum()  # the halo took paper beyond the margin
+    assert not removal[:, 52:54].any()
+    assert removal[margin_only].all() and not removal[~masks.grow(glyph, block.margin + regions.HALO)].any()

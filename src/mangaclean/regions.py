@@ -12,6 +12,10 @@ from mangaclean import masks
 
 # The ring just outside a block's removal pixels that decides flat (``masks.is_flat``) or not.
 RING_WIDTH = 3
+# A flat block also repaints the paper-coloured pixels up to this many px beyond its removal
+# pixels (within FLAT_TOLERANCE of the fill): JPEG ringing around the erased glyphs would
+# otherwise stay as a faint outline of the text on the flat fill.
+HALO = 4
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ def find_regions(
     regions = []
     for window, mine, stroke, margin, rule in grouped:
         fill = _flat_colour(pixels[window], mine, removal[window])
+        if fill:
+            mine = mine | _paper_halo(pixels[window], mine, removal[window], fill)
+            removal[window] |= mine
         ys, xs = np.nonzero(mine)
         y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
         box = (window[1].start + x0, window[0].start + y0, x1 - x0, y1 - y0)
@@ -110,3 +117,17 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     if not masks.is_flat(values):
         return None
     return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
+
+
+def _paper_halo(
+    pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tuple[int, ...]
+) -> np.ndarray:
+    """Pixels within HALO px of a flat block's removal pixels, outside every block's, that are
+    within FLAT_TOLERANCE of its fill colour in every channel (paper with compression noise) and
+    more than RING_WIDTH px from any ink left on the page (a balloon outline keeps its
+    anti-aliased edge). pixels: the window ``(h, w)`` / ``(h, w, 3)``; mine, removal: ``(h, w)``
+    bool."""
+    values = pixels.reshape(*pixels.shape[:2], -1).astype(np.int16)
+    off = np.abs(values - np.array(fill, np.int16)[: values.shape[2]]).max(axis=2)
+    ink = (off >= masks.MIN_CONTRAST) & ~removal
+    return masks.grow(mine, HALO) & ~removal & (off <= masks.FLAT_TOLERANCE) & ~masks.grow(ink, RING_WIDTH)

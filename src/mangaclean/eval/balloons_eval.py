@@ -1,7 +1,9 @@
 """``eval balloons``: does a flat-filled text block look like the paper around it (no grey ghosts)?
 
 The product paints a block on a flat background with one colour, the median of its ring (the
-``RING_WIDTH`` px just outside its removal mask). Per flat block this reports, on luma:
+``RING_WIDTH`` px just outside its removal mask), and repaints the paper-coloured pixels up to
+``regions.HALO`` px further (JPEG ringing), so the ring scored here is the one just outside that
+halo. Per flat block this reports, on luma:
 - the mean absolute deviation (MAD) of the filled pixels of the cleaned page from the ring colour
   (0 unless filling is broken);
 - the MAD of the ring itself from that colour: paper grain and JPEG noise, plus whatever the mask
