@@ -294,3 +294,29 @@ def test_flat_blocks_repaint_the_noisy_paper_around_them_but_no_ink():
     assert removal.sum() > margin_only.sum()  # the halo took paper beyond the margin
     assert not removal[:, 52:54].any()
     assert removal[margin_only].all() and not removal[~masks.grow(glyph, block.margin + regions.HALO)].any()
+
+
+@pytest.mark.parametrize("mass", [True, False])
+def test_text_lettered_onto_a_dark_mass_is_inpainted_there_not_painted_white(mass):
+    """A column of text on paper whose end runs onto black hair: its pixels over the hair go to
+    the inpainter, the rest is painted with the paper colour; a balloon outline is no mass."""
+    page = np.full((170, 60), 250, np.uint8)
+    if mass:
+        page[144:, :] = 5  # black hair under the end of the column
+    else:
+        page[143:145, :] = 5  # a balloon outline across it
+    glyphs = np.zeros(page.shape, bool)
+    for top in (10, 34, 58, 82, 106, 130):
+        glyphs[top : top + 19, 28:31] = True
+        glyphs[top + 8 : top + 11, 20:40] = True
+    page[glyphs] = np.where(page[glyphs] > 128, 10, 245)  # dark on paper, light on the hair
+    blocks, removal = regions.find_regions(page, page, glyphs)
+    painted = np.zeros(page.shape, bool)
+    for block in blocks:
+        x, y, w, h = block.box
+        if block.fill is not None:
+            painted[y : y + h, x : x + w] |= block.mask
+    rows = np.arange(170)[:, None]
+    assert painted[glyphs & (rows < 125)].all()
+    over_hair = glyphs & (rows >= 145)
+    assert not painted[over_hair].any() if mass else painted[over_hair].all()

@@ -16,6 +16,9 @@ RING_WIDTH = 3
 # pixels (within FLAT_TOLERANCE of the fill): JPEG ringing around the erased glyphs would
 # otherwise stay as a faint outline of the text on the flat fill.
 HALO = 4
+# Dark areas outside a flat block at least this many px from their edge (a disk fits) are art
+# masses, not lines; text lettered over them is inpainted, not painted with the paper colour.
+ART_LINE = 3
 
 
 @dataclass(frozen=True)
@@ -59,24 +62,29 @@ def find_regions(
             grouped.append((window, mine, stroke, margin, rule))
     regions = []
     for window, mine, stroke, margin, rule in grouped:
-        fill = _flat_colour(pixels[window], mine, removal[window])
-        if fill:
-            mine = mine | _paper_halo(pixels[window], mine, removal[window], fill)
-            removal[window] |= mine
-        ys, xs = np.nonzero(mine)
-        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-        box = (window[1].start + x0, window[0].start + y0, x1 - x0, y1 - y0)
-        regions.append(
-            TextRegion(
-                box=box,
-                mask=mine[y0:y1, x0:x1],
-                background="flat" if fill else "textured",
-                fill=fill,
-                stroke=stroke,
-                margin=margin,
-                dark_text=rule.dark_text if rule else True,
+        parts = [(mine, _flat_colour(pixels[window], mine, removal[window]))]
+        if fill := parts[0][1]:
+            on_art = _on_art(pixels[window], mine, removal[window], fill)
+            paper = mine & ~on_art
+            paper |= _paper_halo(pixels[window], paper, removal[window], fill)
+            removal[window] |= paper
+            parts = [(paper, fill), (on_art, None)]
+        for part, colour in parts:
+            if not part.any():
+                continue
+            ys, xs = np.nonzero(part)
+            y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+            regions.append(
+                TextRegion(
+                    box=(window[1].start + x0, window[0].start + y0, x1 - x0, y1 - y0),
+                    mask=part[y0:y1, x0:x1],
+                    background="flat" if colour else "textured",
+                    fill=colour,
+                    stroke=stroke,
+                    margin=margin,
+                    dark_text=rule.dark_text if rule else True,
+                )
             )
-        )
     return regions, removal
 
 
@@ -119,6 +127,29 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
 
 
+def _off_fill(pixels: np.ndarray, fill: tuple[int, ...]) -> np.ndarray:
+    """How far each pixel of ``pixels`` ``(h, w)`` / ``(h, w, 3)`` is from ``fill``: ``(h, w)``
+    int16, the largest channel difference."""
+    values = pixels.reshape(*pixels.shape[:2], -1).astype(np.int16)
+    return np.abs(values - np.array(fill, np.int16)[: values.shape[2]]).max(axis=2)
+
+
+def _on_art(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tuple[int, ...]) -> np.ndarray:
+    """The removal pixels of a flat block that lie over art: nearer to a dark mass outside the
+    removal mask (hair, a black panel: a disk of radius ART_LINE fits in it; outlines and
+    hatching are thinner) than to a paper mass (the same; a white border around lettering over
+    the art is thinner). Text lettered across a balloon's edge onto the art gets those inpainted
+    instead of painted with the paper colour. All ``(h, w)``; returns bool."""
+    off = _off_fill(pixels, fill)
+    art = masks.grow(masks.grow((off > masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
+    if not art.any():
+        return np.zeros_like(mine)
+    paper = masks.grow(masks.grow((off <= masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
+    to_art = cv2.distanceTransform((~art).view(np.uint8), cv2.DIST_L2, 3)
+    to_paper = cv2.distanceTransform((~paper).view(np.uint8), cv2.DIST_L2, 3)
+    return mine & (to_art < to_paper)
+
+
 def _paper_halo(
     pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tuple[int, ...]
 ) -> np.ndarray:
@@ -127,7 +158,6 @@ def _paper_halo(
     more than RING_WIDTH px from any ink left on the page (a balloon outline keeps its
     anti-aliased edge). pixels: the window ``(h, w)`` / ``(h, w, 3)``; mine, removal: ``(h, w)``
     bool."""
-    values = pixels.reshape(*pixels.shape[:2], -1).astype(np.int16)
-    off = np.abs(values - np.array(fill, np.int16)[: values.shape[2]]).max(axis=2)
+    off = _off_fill(pixels, fill)
     ink = (off >= masks.MIN_CONTRAST) & ~removal
     return masks.grow(mine, HALO) & ~removal & (off <= masks.FLAT_TOLERANCE) & ~masks.grow(ink, RING_WIDTH)
