@@ -320,3 +320,26 @@ def test_text_lettered_onto_a_dark_mass_is_inpainted_there_not_painted_white(mas
     assert painted[glyphs & (rows < 125)].all()
     over_hair = glyphs & (rows >= 145)
     assert not painted[over_hair].any() if mass else painted[over_hair].all()
+
+
+def test_the_white_border_of_lettering_over_a_dark_mass_is_inpainted_with_it():
+    """Dark glyphs in a white border (fuchi) where the column runs onto black hair: the border
+    beyond the removal margin is lettering too and goes to the inpainter, not left as a rim."""
+    page = np.full((170, 60), 250, np.uint8)
+    page[144:, :] = 5
+    glyphs = np.zeros(page.shape, bool)
+    for top in (10, 34, 58, 82, 106, 130):
+        glyphs[top : top + 19, 28:31] = True
+        glyphs[top + 8 : top + 11, 20:40] = True
+    border = masks.grow(glyphs, 6) & ~glyphs
+    page[border] = 250
+    page[glyphs] = 10
+    blocks, removal = regions.find_regions(page, page, glyphs)
+    inpainted = np.zeros(page.shape, bool)
+    for block in blocks:
+        x, y, w, h = block.box
+        if block.fill is None:
+            inpainted[y : y + h, x : x + w] |= block.mask
+    rows = np.arange(170)[:, None]
+    assert inpainted[border & (rows >= 146)].all()
+    assert removal[border & (rows >= 146)].all() and not removal[:140, :12].any()

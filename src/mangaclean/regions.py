@@ -66,8 +66,8 @@ def find_regions(
         if fill := parts[0][1]:
             on_art = _on_art(pixels[window], mine, removal[window], fill)
             paper = mine & ~on_art
-            paper |= _paper_halo(pixels[window], paper, removal[window], fill)
-            removal[window] |= paper
+            paper |= _paper_halo(pixels[window], paper, removal[window] | on_art, fill)
+            removal[window] |= paper | on_art
             parts = [(paper, fill), (on_art, None)]
         for part, colour in parts:
             if not part.any():
@@ -138,16 +138,19 @@ def _on_art(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tup
     """The removal pixels of a flat block that lie over art: nearer to a dark mass outside the
     removal mask (hair, a black panel: a disk of radius ART_LINE fits in it; outlines and
     hatching are thinner) than to a paper mass (the same; a white border around lettering over
-    the art is thinner). Text lettered across a balloon's edge onto the art gets those inpainted
-    instead of painted with the paper colour. All ``(h, w)``; returns bool."""
+    the art is thinner), with the thin light pixels within HALO px of them (that white border).
+    Text lettered across a balloon's edge onto the art gets those inpainted instead of painted
+    with the paper colour. All ``(h, w)``; returns bool."""
     off = _off_fill(pixels, fill)
     art = masks.grow(masks.grow((off > masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
     if not art.any():
         return np.zeros_like(mine)
-    paper = masks.grow(masks.grow((off <= masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
+    light = (off <= masks.FLAT_TOLERANCE) & ~removal
+    paper = masks.grow(masks.grow(light, -ART_LINE), ART_LINE)
     to_art = cv2.distanceTransform((~art).view(np.uint8), cv2.DIST_L2, 3)
     to_paper = cv2.distanceTransform((~paper).view(np.uint8), cv2.DIST_L2, 3)
-    return mine & (to_art < to_paper)
+    border = masks.grow(mine, HALO) & light & ~paper  # the lettering's white border over the art
+    return (mine | border) & (to_art < to_paper)
 
 
 def _paper_halo(
