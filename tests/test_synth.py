@@ -211,10 +211,14 @@ def test_short_utterances_are_lettered_alone(library, monkeypatch):
     from mangaclean.data.synth import corpus, lettering
 
     monkeypatch.setattr(lettering, "SHORT_SHARE", 1.0)
-    for seed in range(5):
+    strings = []
+    for seed in range(12):
         block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0)
-        assert block.string in corpus.SHORT_UTTERANCES
+        strings.append(block.string)
+        assert "\n" not in block.string and 1 <= len(block.string) <= 4
         assert (block.text > 0).any()
+    assert any(s in corpus.SHORT_UTTERANCES for s in strings)  # listed ones and random kana
+    assert any(s not in corpus.SHORT_UTTERANCES for s in strings)
 
 
 def test_titles_are_display_sized_and_short(library, monkeypatch):

@@ -77,7 +77,20 @@ PAUSES = ("――", "――", "―", "……", "…", "ーー")
 SHORT_UTTERANCES = (
     *("?", "!", "!!", "!?", "…", "……", "…!"),
     *("あ", "え?", "えっ", "ん?", "はっ", "ほら", "うん!", "おい", "よし", "ひっ", "なっ"),
+    *("あっ", "ほぉ", "うん", "ふっ", "ふん", "はぁ", "そっ", "いや…", "でも…", "くそっ", "えへへ"),
+    *("むぐっ", "いいえ", "私", "全然", "俺", "何?", "誰?", "はい", "ええ", "まさか", "ちょっ…"),
 )
+# Endings a random short utterance may take ("ふっ", "ねぇ…", "あれ?").
+SHORT_ENDINGS = ("", "っ", "ぁ", "ぇ", "ー", "…", "!", "?", "!?", "っ!", "…?")
+
+
+def short_utterance(rng: np.random.Generator) -> str:
+    """One short utterance alone in a balloon: a listed one, or one or two kana with an ending."""
+    if rng.random() < 0.5:
+        return _choice(rng, SHORT_UTTERANCES)
+    return _chars(rng, FREQUENT_HIRAGANA + KATAKANA, int(rng.integers(1, 3))) + _choice(rng, SHORT_ENDINGS)
+
+
 SFX_JA = (
     "ドドド",
     "ゴゴゴ",
