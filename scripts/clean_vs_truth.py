@@ -31,6 +31,7 @@ def main(folder: Path, limit: int | None) -> None:
     models = load_models("auto", "auto", threads=1)
     text = left = damaged = 0
     halo_error, halo = 0.0, 0
+    kernel = np.ones((5, 5), np.uint8)
     for path in sorted((folder / "raw").glob("*.png"))[:limit]:
         clean = as_gray(read_image(folder / "clean" / path.name).pixels).astype(int)
         truth = read_image(folder / "mask" / path.name).pixels
@@ -40,7 +41,6 @@ def main(folder: Path, limit: int | None) -> None:
         text += int(truth.sum())
         left += int((off & truth).sum())
         damaged += int((off & ~grow(truth, AWAY)).sum())
-        kernel = np.ones((5, 5), np.uint8)
         flat = cv2.dilate(clean.astype(np.uint8), kernel) - cv2.erode(clean.astype(np.uint8), kernel) <= 8
         around = grow(truth, AROUND) & ~truth & flat
         halo_error += float(np.abs(cleaned - clean)[around].sum())

@@ -150,12 +150,12 @@ def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper:
     A connected ink component lying mostly inside the prediction is a glyph: keep it up to
     ``near`` (its anti-aliased edge may stick out of the prediction), or whole on paper when it is
     glyph-sized (a bold glyph the network only partly covered; the rest would be left as a ghost
-    beside the erased text). One lying mostly outside
-    (a balloon outline, a dark background the prediction spills onto) is art: keep only its
-    predicted pixels, never grow into it. On paper (a balloon), a small ink component enclosed in
-    the block (not reaching its edge) is lettering the network missed or only grazed: a long-vowel
-    bar, a dash (up to DASH_SIZE glyphs long), an exclamation mark, the rest of a glyph. It is a
-    glyph too, unless there are more of them than glyphs (a texture). All ``(h, w)`` bool.
+    beside the erased text). One lying mostly outside (a balloon outline, a dark background the
+    prediction spills onto) is art: keep only its predicted pixels, never grow into it. On paper
+    (a balloon), a small ink component enclosed in the block (not reaching its edge) is lettering
+    the network missed or only grazed: a long-vowel bar, a dash (up to DASH_SIZE glyphs long), an
+    exclamation mark, the rest of a glyph. It is a glyph too, unless there are more of them than
+    glyphs (a texture). All ``(h, w)`` bool.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     inside = np.bincount(labels[pred], minlength=count)

@@ -16,8 +16,8 @@ RING_WIDTH = 3
 # pixels (within FLAT_TOLERANCE of the fill): JPEG ringing around the erased glyphs would
 # otherwise stay as a faint outline of the text on the flat fill.
 HALO = 4
-# Dark areas outside a flat block at least this many px from their edge (a disk fits) are art
-# masses, not lines; text lettered over them is inpainted, not painted with the paper colour.
+# Dark areas outside a flat block that a disk of this radius fits in are art masses (hair, a black
+# panel), not lines (outlines, hatching): text lettered over them is inpainted, not painted.
 ART_LINE = 3
 
 
@@ -62,8 +62,9 @@ def find_regions(
             grouped.append((window, mine, stroke, margin, rule))
     regions = []
     for window, mine, stroke, margin, rule in grouped:
-        parts = [(mine, _flat_colour(pixels[window], mine, removal[window]))]
-        if fill := parts[0][1]:
+        fill = _flat_colour(pixels[window], mine, removal[window])
+        parts = [(mine, None)]
+        if fill:
             on_art = _on_art(pixels[window], mine, removal[window], fill)
             paper = mine & ~on_art
             paper |= _paper_halo(pixels[window], paper, removal[window] | on_art, fill)
