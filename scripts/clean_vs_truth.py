@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mangaclean.io import as_gray, read_image
+from mangaclean.io import as_gray, read_image, read_mask
 from mangaclean.masks import grow
 from mangaclean.pipeline import clean_page
 from mangaclean.runtime import load_models
@@ -34,8 +34,7 @@ def main(folder: Path, limit: int | None) -> None:
     kernel = np.ones((5, 5), np.uint8)
     for path in sorted((folder / "raw").glob("*.png"))[:limit]:
         clean = as_gray(read_image(folder / "clean" / path.name).pixels).astype(int)
-        truth = read_image(folder / "mask" / path.name).pixels
-        truth = (truth if truth.ndim == 2 else truth[..., 0]) > 0
+        truth = read_mask(folder / "mask" / path.name)
         cleaned = as_gray(clean_page(read_image(path).pixels, models).page).astype(int)
         off = np.abs(cleaned - clean) > OFF
         text += int(truth.sum())

@@ -65,9 +65,10 @@ def find_regions(
         fill = _flat_colour(pixels[window], mine, removal[window])
         parts = [(mine, None)]
         if fill:
-            on_art = _on_art(pixels[window], mine, removal[window], fill)
+            off = _off_fill(pixels[window], fill)
+            on_art = _on_art(off, mine, removal[window])
             paper = mine & ~on_art
-            paper |= _paper_halo(pixels[window], paper, removal[window] | on_art, fill)
+            paper |= _paper_halo(off, paper, removal[window] | on_art)
             removal[window] |= paper | on_art
             parts = [(paper, fill), (on_art, None)]
         for part, colour in parts:
@@ -135,14 +136,13 @@ def _off_fill(pixels: np.ndarray, fill: tuple[int, ...]) -> np.ndarray:
     return np.abs(values - np.array(fill, np.int16)[: values.shape[2]]).max(axis=2)
 
 
-def _on_art(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tuple[int, ...]) -> np.ndarray:
+def _on_art(off: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> np.ndarray:
     """The removal pixels of a flat block that lie over art: nearer to a dark mass outside the
     removal mask (hair, a black panel: a disk of radius ART_LINE fits in it; outlines and
     hatching are thinner) than to a paper mass (the same; a white border around lettering over
     the art is thinner), with the thin light pixels within HALO px of them (that white border).
     Text lettered across a balloon's edge onto the art gets those inpainted instead of painted
-    with the paper colour. All ``(h, w)``; returns bool."""
-    off = _off_fill(pixels, fill)
+    with the paper colour. off: ``_off_fill`` of the window; all ``(h, w)``; returns bool."""
     art = masks.grow(masks.grow((off > masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
     if not art.any():
         return np.zeros_like(mine)
@@ -154,14 +154,10 @@ def _on_art(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tup
     return (mine | border) & (to_art < to_paper)
 
 
-def _paper_halo(
-    pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray, fill: tuple[int, ...]
-) -> np.ndarray:
+def _paper_halo(off: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> np.ndarray:
     """Pixels within HALO px of a flat block's removal pixels, outside every block's, that are
     within FLAT_TOLERANCE of its fill colour in every channel (paper with compression noise) and
     more than RING_WIDTH px from any ink left on the page (a balloon outline keeps its
-    anti-aliased edge). pixels: the window ``(h, w)`` / ``(h, w, 3)``; mine, removal: ``(h, w)``
-    bool."""
-    off = _off_fill(pixels, fill)
+    anti-aliased edge). off: ``_off_fill`` of the window; all ``(h, w)``; returns bool."""
     ink = (off >= masks.MIN_CONTRAST) & ~removal
     return masks.grow(mine, HALO) & ~removal & (off <= masks.FLAT_TOLERANCE) & ~masks.grow(ink, RING_WIDTH)

@@ -120,8 +120,12 @@ def dialogue(
     lay = layout_cjk(lines, style, library)
     text, ruby = rasterize(lay)
     string = "\n".join("".join(t for t, _ in line) for line in lines)
-    label = "dialogue" if kind in ("aside", "shout", "title") else kind
-    return Lettering(text, ruby, label, vertical, string, size)
+    return Lettering(text, ruby, _label(kind), vertical, string, size)
+
+
+def _label(kind: str) -> str:
+    """The mask label of a lettering kind: asides, shouts and titles are dialogue."""
+    return "dialogue" if kind in ("aside", "shout", "title") else kind
 
 
 def _latin(rng, library: FontLibrary, size: int, kind: str) -> Lettering:
@@ -132,8 +136,7 @@ def _latin(rng, library: FontLibrary, size: int, kind: str) -> Lettering:
     )
     lines = corpus.latin_lines(rng, int(rng.integers(1, 5)), int(rng.integers(6, 18)))
     text, ruby = rasterize(layout_latin(lines, style, library))
-    label = "dialogue" if kind in ("aside", "shout", "title") else kind
-    return Lettering(text, ruby, label, False, "\n".join(t for line in lines for t, _ in line), size)
+    return Lettering(text, ruby, _label(kind), False, "\n".join(t for line in lines for t, _ in line), size)
 
 
 def _rotate_patch(patch: np.ndarray, angle_deg: float, sx: float, shear: float) -> np.ndarray:
