@@ -141,10 +141,10 @@ def screentone(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def collage(files: list[Path], rng: np.random.Generator) -> np.ndarray:
-    """(SIZE, SIZE) uint8: 3-10 drawings at random scales and places, on white paper."""
+    """(SIZE, SIZE) uint8: 3 to 10 drawings at random scales and places, on white paper."""
     canvas = np.full((SIZE, SIZE), 255, np.float32)
     placed = 0
-    while placed < rng.integers(3, 11):
+    while placed < rng.integers(3, 11):  # a fresh bound each turn: mostly 3 to 6 drawings
         loaded = load(files[int(rng.integers(len(files)))])
         if loaded is None:
             continue
