@@ -206,14 +206,13 @@ def test_hard_negatives_draw_ink_anywhere_without_text(colour):
         assert (canvas[:, :12] < 128).any() and not (canvas[:, 30:] < 128).any()
 
 
-def test_short_utterances_are_lettered_alone(library, monkeypatch):
+def test_short_utterances_are_lettered_alone(library):
     """A share of dialogue blocks is one short utterance ("?", "ほら"), drawn as real glyphs."""
     from mangaclean.data.synth import corpus, lettering
 
-    monkeypatch.setattr(lettering, "SHORT_SHARE", 1.0)
     strings = []
     for seed in range(12):
-        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0)
+        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0, short_share=1.0)
         strings.append(block.string)
         assert "\n" not in block.string and 1 <= len(block.string) <= 4
         assert (block.text > 0).any()
@@ -221,13 +220,14 @@ def test_short_utterances_are_lettered_alone(library, monkeypatch):
     assert any(s not in corpus.SHORT_UTTERANCES for s in strings)
 
 
-def test_titles_are_display_sized_and_short(library, monkeypatch):
+def test_titles_are_display_sized_and_short(library):
     """A title block is lettered at display size (40-100 px at scale 1) in one or two short lines."""
     from mangaclean.data.synth import lettering
 
-    monkeypatch.setattr(lettering, "SHORT_SHARE", 0.0)
     for seed in range(5):
-        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, kind="title", latin_share=0.0)
+        block = lettering.dialogue(
+            np.random.default_rng(seed), library, 1.0, kind="title", latin_share=0.0, short_share=0.0
+        )
         assert 40 <= block.size <= 100 and (block.text > 0).any()
         assert len(block.string.split("\n")) <= 2 and block.kind == "dialogue"
 

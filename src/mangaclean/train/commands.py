@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pairs", nargs=2, metavar=("RAW_DIR", "CLEAN_DIR"), help="also train on page pairs")
     parser.add_argument("--mask-folders", nargs=2, metavar=("IMAGES", "MASKS"), help="also train on masks")
     parser.add_argument("--art", dest="art_dir", help="folder of text-free art for the synthetic pages")
+    parser.add_argument("--short-share", type=float, help="share of dialogue that is one short utterance")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false", default=None, help="fp32 only")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         "pairs",
         "mask_folders",
         "art_dir",
+        "short_share",
         "bf16",
     )
     overrides = {key: getattr(args, key) for key in keys}

@@ -66,7 +66,7 @@ class _Interleaved(Dataset):
 def training_dataset(config: TrainConfig) -> Dataset:
     """Every sample the run may draw (indexed by global sample number)."""
     total = config.steps * config.batch_size * 64  # room for any world size
-    synth_config = SynthConfig(art_dir=config.art_dir)
+    synth_config = SynthConfig(art_dir=config.art_dir, short_share=config.short_share)
     channels = _channels(config)
     cls = SynthSegDataset if config.task == "seg" else SynthInpaintDataset
     data: Dataset = cls(total, config.seed, config.crop, synth_config, channels)

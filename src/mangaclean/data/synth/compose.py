@@ -41,6 +41,7 @@ class Options:
     vertical_share: float
     latin_share: float
     furigana_share: float
+    short_share: float
     text_density: float
     sfx_rate: float
     art_images: tuple[str, ...]
@@ -195,6 +196,7 @@ def _letter_panels(canvas, cover, rng, boxes, win: Window, pal, lib, opts) -> li
                 vertical_share=opts.vertical_share,
                 latin_share=opts.latin_share,
                 furigana_share=opts.furigana_share,
+                short_share=opts.short_share,
             )
             placement = str(rng.choice(PLACEMENTS, p=PLACEMENT_WEIGHTS))
             if kind == "title":  # display lettering stands on the art

@@ -33,11 +33,6 @@ DIALOGUE_STYLES = {
     "display": 0.04,
 }
 SFX_STYLES = {"display": 0.3, "brush": 0.25, "gothic": 0.25, "handwriting": 0.2}
-# Share of dialogue blocks that are one short utterance ("?", "!!", "ほら"; corpus.short_utterance):
-# lone utterances in balloons were 50 of the 54 OpenMantra boxes the segmenter missed.
-SHORT_SHARE = 0.2
-
-
 @dataclass(frozen=True)
 class Lettering:
     """Glyph coverage of one item: ``text`` and ``ruby`` are ``(h, w)`` uint8 (255 = ink)."""
@@ -102,6 +97,7 @@ def dialogue(
     vertical_share: float = 0.8,
     latin_share: float = 0.1,
     furigana_share: float = 0.15,
+    short_share: float = 0.2,
 ) -> Lettering:
     """A dialogue block (``kind``: 'dialogue', 'narration', 'aside', 'shout' or 'title': a
     chapter or story title, display-sized, one or two short lines)."""
@@ -110,7 +106,7 @@ def dialogue(
         return _latin(rng, library, size, kind)
     vertical = bool(rng.random() < vertical_share)
     style = _cjk_style(rng, library, size, vertical)
-    if rng.random() < SHORT_SHARE:
+    if rng.random() < short_share:
         lines = [[(corpus.short_utterance(rng), None)]]
     else:
         big = kind in ("shout", "title")
