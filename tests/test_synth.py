@@ -212,7 +212,9 @@ def test_short_utterances_are_lettered_alone(library):
 
     strings = []
     for seed in range(12):
-        block = lettering.dialogue(np.random.default_rng(seed), library, 1.0, latin_share=0.0, short_share=1.0)
+        block = lettering.dialogue(
+            np.random.default_rng(seed), library, 1.0, latin_share=0.0, short_share=1.0
+        )
         strings.append(block.string)
         assert "\n" not in block.string and 1 <= len(block.string) <= 4
         assert (block.text > 0).any()

@@ -4,7 +4,8 @@ Names: segmenters ``auto`` (the shipped network, else ``classical``), ``net-int8
 (the shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra),
 ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra: for ``bench``),
 or a path to an ``.onnx`` file with its ``.json`` manifest; inpainters ``auto`` (shipped network,
-else ``telea``), ``telea``, ``ns``, ``white``, ``net-int8`` / ``net-fp32``, or an ``.onnx`` path.
+else ``telea``), ``spectral`` (frequency-selective extrapolation: keeps screentone, slower),
+``telea``, ``ns``, ``white``, ``net-int8`` / ``net-fp32``, or an ``.onnx`` path.
 
 ``weights/defaults.json`` says what ships: ``{"segmenter": {"fp32": FILE, "int8": FILE,
 "default": "int8"}, "inpainter": ...}``; a kind that is absent has no shipped network.
@@ -28,12 +29,13 @@ from mangaclean.inpainters import OpenCVInpainter, WhiteInpainter
 from mangaclean.io import as_gray, as_rgb
 from mangaclean.pipeline import Models
 from mangaclean.segmenters import ClassicalSegmenter
+from mangaclean.spectral import SpectralInpainter
 from mangaclean.tiling import tiles
 
 log = logging.getLogger(__name__)
 
 SEGMENTER_NAMES = ("auto", "net-int8", "net-fp32", "classical", "ppocr")
-INPAINTER_NAMES = ("auto", "net-int8", "net-fp32", "telea", "ns", "white")
+INPAINTER_NAMES = ("auto", "net-int8", "net-fp32", "spectral", "telea", "ns", "white")
 
 
 def weights_dir() -> Path:
@@ -93,6 +95,8 @@ def load_inpainter(name: str = "auto", threads: int | None = None) -> Inpainter:
         return OnnxInpainter(shipped, threads) if shipped else OpenCVInpainter("telea")
     if name in ("net-int8", "net-fp32"):
         return OnnxInpainter(_shipped("inpainter", name), threads)
+    if name == "spectral":
+        return SpectralInpainter()
     if name in ("telea", "ns"):
         return OpenCVInpainter(name)
     if name == "white":

@@ -73,7 +73,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
         parser.add_argument(
             "--inpainter",
             default="auto",
-            help="auto (shipped network, else telea), telea, ns, white, or an .onnx file",
+            help="auto (shipped network, else telea), spectral (keeps screentone, slower), telea, ns, white, "
+            "or an .onnx file",
         )
     parser.add_argument(
         "--threshold",

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--inpainter",
         default="auto",
-        help="auto (shipped network, else telea), telea, ns, white, or an .onnx file",
+        help="auto (shipped network, else telea), spectral (keeps screentone, slower), telea, ns, white, "
+        "or an .onnx file",
     )
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="allow writing over an input file")

@@ -33,6 +33,8 @@ DIALOGUE_STYLES = {
     "display": 0.04,
 }
 SFX_STYLES = {"display": 0.3, "brush": 0.25, "gothic": 0.25, "handwriting": 0.2}
+
+
 @dataclass(frozen=True)
 class Lettering:
     """Glyph coverage of one item: ``text`` and ``ruby`` are ``(h, w)`` uint8 (255 = ink)."""

@@ -1,0 +1,181 @@
+"""Frequency-selective extrapolation: holes filled by continuing the texture around them.
+
+Each block of a hole is modelled, over the ``AREA`` x ``AREA`` window centred on it, as a sparse
+sum of DFT basis functions fitted to the window's known pixels, weighted by their distance from
+the block: the basis function (with its conjugate) that most reduces the weighted residual is
+added, one at a time, so a hatching or a dot screen is continued into the hole by its own
+frequencies (Seiler & Kaup's frequency-selective extrapolation; block sizes, weights and
+iteration counts follow Genser et al.'s fast FSR, the method of opencv-contrib's
+``xphoto.inpaint``, which is not in the runtime install). This implementation is numpy only:
+
+- blocks of 16 px are split to 8 and 4 px where the known pixels around them have contrast;
+  a block gets more selections (up to ``MAX_SELECTIONS``) the more contrast its window has;
+- blocks are filled in waves, best-surrounded first; filled pixels are known, at
+  ``FILLED_WEIGHT``, to later waves, so deep holes are filled from their edges inwards;
+- all blocks of a wave are extrapolated together, with the residual's spectrum updated in place
+  (no FFT per selection); a block's fill is clipped to the grey levels known around it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+AREA = 32  # px: every block is extrapolated from the AREA x AREA window centred on it (= DFT size)
+SIZES = (16, 8, 4)  # block sizes (px)
+RHOS = (0.8, 0.7, 0.66)  # per block size: known pixels weigh RHO ** (distance from the centre)
+SPLIT_STD = (3.6, 7.7)  # a 16 (8) px block is split when its window's known pixels have this std
+SELECTIONS_PER_STD = 2.0  # basis-function pairs per grey level of std, clipped to:
+MIN_SELECTIONS, MAX_SELECTIONS = 10, 50
+GAMMA = 0.5  # each selection takes this share of the fitted coefficient (the bases overlap)
+FILLED_WEIGHT = 0.5  # weight of pixels filled by an earlier wave
+WAVE_KNOWN = 0.7  # a wave takes the blocks with this share of their window known, and those
+WAVE_RELATIVE = 0.9  # within this factor of the best-known pending block within AREA px
+
+
+class SpectralInpainter:
+    """Frequency-selective extrapolation (numpy).
+
+    inpaint: image ``(H, W)`` or ``(H, W, 3)`` uint8, hole ``(H, W)`` bool -> same shape uint8,
+    only hole pixels changed (an image that is all hole comes back unchanged).
+    """
+
+    name = "spectral"
+
+    def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        out = image.copy()
+        if not hole.any():
+            return out
+        filled = fill_holes(image.astype(np.float32), hole)
+        out[hole] = np.clip(filled[hole] + 0.5, 0, 255).astype(np.uint8)
+        return out
+
+
+def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """image ``(H, W)`` or ``(H, W, C)`` float32, hole ``(H, W)`` bool -> a filled float copy."""
+    h, w = hole.shape
+    pad = AREA  # every window lies inside the padded arrays; padding counts as unknown
+    values = np.pad(image.reshape(h, w, -1), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    weight = np.pad((~hole).astype(np.float32), pad)  # 1 known, FILLED_WEIGHT filled, 0 missing
+    missing = weight == 0
+    ys, xs, sizes, stds = _plan(hole, values.mean(axis=2), missing, pad)
+    selections = np.clip(np.round(SELECTIONS_PER_STD * stds), MIN_SELECTIONS, MAX_SELECTIONS).astype(int)
+    decays = _decays()
+    top, left = ys + pad + sizes // 2 - AREA // 2, xs + pad + sizes // 2 - AREA // 2
+    cy, cx = ys + sizes // 2, xs + sizes // 2
+    span = np.arange(AREA)
+    pending = np.ones(len(ys), dtype=bool)
+    while pending.any():
+        wave = np.flatnonzero(pending)
+        share = _window_sums(weight > 0, top[wave], left[wave]) / AREA**2
+        if share.max() == 0:
+            break  # nothing known anywhere near: leave the rest as it is
+        nearby = _nearby_max(share, cy[wave], cx[wave], hole.shape)
+        chosen = (share > 0) & (share >= np.minimum(WAVE_KNOWN, WAVE_RELATIVE * nearby))
+        wave = wave[chosen][np.argsort(-selections[wave[chosen]], kind="stable")]  # _extrapolate wants this
+        rows, cols = top[wave, None, None] + span[:, None], left[wave, None, None] + span[None, :]
+        known = weight[rows, cols]  # (B, AREA, AREA)
+        window = np.moveaxis(values[rows, cols], 3, 1)  # (B, C, AREA, AREA)
+        model = _extrapolate(window, known * decays[sizes[wave]], selections[wave])
+        seen = (known > 0)[:, None]  # no overshoot beyond the grey levels known around the block
+        low = np.where(seen, window, np.inf).min(axis=(2, 3))[..., None, None]
+        model = np.clip(model, low, np.where(seen, window, -np.inf).max(axis=(2, 3))[..., None, None])
+        for block, k in enumerate(wave):
+            y, x, s = ys[k] + pad, xs[k] + pad, sizes[k]
+            o = AREA // 2 - s // 2
+            todo = missing[y : y + s, x : x + s]
+            core = np.moveaxis(model[block, :, o : o + s, o : o + s], 0, 2)  # (s, s, C)
+            values[y : y + s, x : x + s][todo] = core[todo]
+            weight[y : y + s, x : x + s][todo] = FILLED_WEIGHT
+        pending[wave] = False
+    return values[pad : pad + h, pad : pad + w].reshape(image.shape)
+
+
+def _window_sums(mask: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Number of True pixels of ``mask`` in each AREA x AREA window at ``(top, left)``, ``(B,)``."""
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
+    table[1:, 1:] = mask.cumsum(axis=0, dtype=np.int32).cumsum(axis=1)
+    bottom, right = top + AREA, left + AREA
+    return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+
+
+def _nearby_max(share: np.ndarray, cy: np.ndarray, cx: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """For each block (centre ``cy``, ``cx``), the largest ``share`` of the blocks centred
+    within AREA px of it (on a grid of the smallest block size), ``(B,)``."""
+    cell = SIZES[-1]
+    grid = np.zeros((shape[0] // cell + 1, shape[1] // cell + 1), dtype=np.float32)
+    np.maximum.at(grid, (cy // cell, cx // cell), share.astype(np.float32))
+    reach = 2 * (AREA // cell) + 1
+    return cv2.dilate(grid, np.ones((reach, reach), np.uint8))[cy // cell, cx // cell]
+
+
+def _plan(hole: np.ndarray, gray: np.ndarray, missing: np.ndarray, pad: int) -> tuple[np.ndarray, ...]:
+    """The blocks to fill: top-left ``ys``, ``xs`` (image px), ``sizes`` and the std of the
+    known pixels of their windows, each ``(B,)``. gray, missing: padded by ``pad``."""
+    found: list[tuple[int, int, int, float]] = []
+    first = SIZES[0]
+    todo = [(y, x, first) for y in range(0, hole.shape[0], first) for x in range(0, hole.shape[1], first)]
+    while todo:
+        y, x, s = todo.pop()
+        if not hole[y : y + s, x : x + s].any():
+            continue
+        top, left = y + pad + s // 2 - AREA // 2, x + pad + s // 2 - AREA // 2
+        window = (slice(top, top + AREA), slice(left, left + AREA))
+        known = ~missing[window]
+        std = float(gray[window][known].std()) if known.any() else 0.0
+        level = SIZES.index(s)
+        if level == len(SIZES) - 1 or std < SPLIT_STD[level]:
+            found.append((y, x, s, std))
+        else:
+            half = s // 2
+            todo.extend((y + dy, x + dx, half) for dy in (0, half) for dx in (0, half))
+    ys, xs, sizes, stds = (np.array(column) for column in zip(*found, strict=True))
+    return ys, xs, sizes, stds
+
+
+def _decays() -> np.ndarray:
+    """``(max size + 1, AREA, AREA)`` float32: the distance weighting of each block size."""
+    centre = (AREA - 1) / 2.0
+    span = np.arange(AREA)
+    distance = np.hypot(span[:, None] - centre, span[None, :] - centre)
+    out = np.zeros((SIZES[0] + 1, AREA, AREA), dtype=np.float32)
+    for size, rho in zip(SIZES, RHOS, strict=True):
+        out[size] = rho**distance
+    return out
+
+
+def _extrapolate(values: np.ndarray, weights: np.ndarray, selections: np.ndarray) -> np.ndarray:
+    """Fit each window's weighted pixels with ``selections[b]`` basis-function pairs, the same
+    frequencies for every channel (chosen by their summed energy).
+
+    values ``(B, C, AREA, AREA)``, weights ``(B, AREA, AREA)`` float32; selections ``(B,)`` int,
+    in descending order (block b stops after its own count: the batch shrinks to a prefix) ->
+    model ``(B, C, AREA, AREA)``.
+    """
+    n, half = AREA, AREA // 2 + 1
+    total = np.maximum(weights.sum(axis=(1, 2)), 1e-6)
+    mean = (weights[:, None] * values).sum(axis=(2, 3)) / total[:, None]  # (B, C)
+    # residual spectrum over the half plane (the residual is real), and the weights' spectrum
+    # tiled 2 x 2 so that its shift by any frequency is a window of it
+    residual = np.fft.rfft2(weights[:, None] * (values - mean[..., None, None])).astype(np.complex64)
+    tiled = np.tile(np.fft.fft2(weights).astype(np.complex64), (1, 2, 2))
+    shifted = np.lib.stride_tricks.sliding_window_view(tiled, (n, half), axis=(1, 2))
+    coefficients = np.zeros((*values.shape[:2], n, n), dtype=np.complex64)
+    step = (GAMMA / total).astype(np.float32)
+    frequency = np.hypot(np.fft.fftfreq(n)[:, None], np.fft.rfftfreq(n)[None, :])
+    prior = ((1.0 - frequency / np.hypot(0.5, 0.5)) ** 2).astype(np.float32)  # low first
+    for t in range(int(selections.max(initial=0))):
+        m = int(np.count_nonzero(selections > t))
+        r = residual[:m]
+        energy = (r.real**2 + r.imag**2).sum(axis=1) * prior
+        best = energy.reshape(m, -1).argmax(axis=1)
+        u, v = best // half, best % half
+        cu, cv = (-u) % n, (-v) % n
+        own = (u == cu) & (v == cv)  # a real basis function: counted once
+        b = np.arange(m)
+        c = r[b, :, u, v] * (step[:m] * np.where(own, 0.5, 1.0).astype(np.float32))[:, None]  # (m, C)
+        coefficients[b, :, u, v] += c
+        coefficients[b, :, cu, cv] += np.conj(c)
+        minus, plus = shifted[b, n - u, n - v][:, None], shifted[b, u, v][:, None]
+        r -= c[..., None, None] * minus + np.conj(c)[..., None, None] * plus
+    return np.fft.ifft2(coefficients).real * (n * n) + mean[..., None, None]
