@@ -33,6 +33,24 @@ WAVE_KNOWN = 0.7  # a wave takes the blocks with this share of their window know
 WAVE_RELATIVE = 0.9  # within this factor of the best-known pending block within AREA px
 
 
+def _decays() -> np.ndarray:
+    """``(max size + 1, AREA, AREA)`` float32: the distance weighting of each block size."""
+    centre = (AREA - 1) / 2.0
+    span = np.arange(AREA)
+    distance = np.hypot(span[:, None] - centre, span[None, :] - centre)
+    out = np.zeros((SIZES[0] + 1, AREA, AREA), dtype=np.float32)
+    for size, rho in zip(SIZES, RHOS, strict=True):
+        out[size] = rho**distance
+    return out
+
+
+DECAYS = _decays()
+# selection weighting over the half spectrum ``(AREA, AREA // 2 + 1)``: low frequencies first
+PRIOR = (
+    (1.0 - np.hypot(np.fft.fftfreq(AREA)[:, None], np.fft.rfftfreq(AREA)[None, :]) / np.hypot(0.5, 0.5)) ** 2
+).astype(np.float32)
+
+
 class SpectralInpainter:
     """Frequency-selective extrapolation (numpy).
 
@@ -60,7 +78,6 @@ def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     missing = weight == 0
     ys, xs, sizes, stds = _plan(hole, values.mean(axis=2), missing, pad)
     selections = np.clip(np.round(SELECTIONS_PER_STD * stds), MIN_SELECTIONS, MAX_SELECTIONS).astype(int)
-    decays = _decays()
     top, left = ys + pad + sizes // 2 - AREA // 2, xs + pad + sizes // 2 - AREA // 2
     cy, cx = ys + sizes // 2, xs + sizes // 2
     span = np.arange(AREA)
@@ -76,7 +93,7 @@ def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         rows, cols = top[wave, None, None] + span[:, None], left[wave, None, None] + span[None, :]
         known = weight[rows, cols]  # (B, AREA, AREA)
         window = np.moveaxis(values[rows, cols], 3, 1)  # (B, C, AREA, AREA)
-        model = _extrapolate(window, known * decays[sizes[wave]], selections[wave])
+        model = _extrapolate(window, known * DECAYS[sizes[wave]], selections[wave])
         seen = (known > 0)[:, None]  # no overshoot beyond the grey levels known around the block
         low = np.where(seen, window, np.inf).min(axis=(2, 3))[..., None, None]
         model = np.clip(model, low, np.where(seen, window, -np.inf).max(axis=(2, 3))[..., None, None])
@@ -133,17 +150,6 @@ def _plan(hole: np.ndarray, gray: np.ndarray, missing: np.ndarray, pad: int) -> 
     return ys, xs, sizes, stds
 
 
-def _decays() -> np.ndarray:
-    """``(max size + 1, AREA, AREA)`` float32: the distance weighting of each block size."""
-    centre = (AREA - 1) / 2.0
-    span = np.arange(AREA)
-    distance = np.hypot(span[:, None] - centre, span[None, :] - centre)
-    out = np.zeros((SIZES[0] + 1, AREA, AREA), dtype=np.float32)
-    for size, rho in zip(SIZES, RHOS, strict=True):
-        out[size] = rho**distance
-    return out
-
-
 def _extrapolate(values: np.ndarray, weights: np.ndarray, selections: np.ndarray) -> np.ndarray:
     """Fit each window's weighted pixels with ``selections[b]`` basis-function pairs, the same
     frequencies for every channel (chosen by their summed energy).
@@ -162,12 +168,10 @@ def _extrapolate(values: np.ndarray, weights: np.ndarray, selections: np.ndarray
     shifted = np.lib.stride_tricks.sliding_window_view(tiled, (n, half), axis=(1, 2))
     coefficients = np.zeros((*values.shape[:2], n, n), dtype=np.complex64)
     step = (GAMMA / total).astype(np.float32)
-    frequency = np.hypot(np.fft.fftfreq(n)[:, None], np.fft.rfftfreq(n)[None, :])
-    prior = ((1.0 - frequency / np.hypot(0.5, 0.5)) ** 2).astype(np.float32)  # low first
     for t in range(int(selections.max(initial=0))):
         m = int(np.count_nonzero(selections > t))
         r = residual[:m]
-        energy = (r.real**2 + r.imag**2).sum(axis=1) * prior
+        energy = (r.real**2 + r.imag**2).sum(axis=1) * PRIOR
         best = energy.reshape(m, -1).argmax(axis=1)
         u, v = best // half, best % half
         cu, cv = (-u) % n, (-v) % n

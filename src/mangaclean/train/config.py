@@ -35,7 +35,7 @@ class TrainConfig:
     pairs: tuple[str, str] | None = None
     mask_folders: tuple[str, str] | None = None
     art_dir: str | None = None
-    short_share: float = 0.2  # of the training stream (validation keeps the engine's default)
+    short_share: float | None = None  # of the training stream; None: the engine's default (validation's)
     synth_share: float = 1.0
     # optimisation
     optimizer: str = "adamw"

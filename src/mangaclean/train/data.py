@@ -7,6 +7,8 @@ and ``mask``; inpainting items carry ``clean`` and ``hole``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
@@ -66,7 +68,9 @@ class _Interleaved(Dataset):
 def training_dataset(config: TrainConfig) -> Dataset:
     """Every sample the run may draw (indexed by global sample number)."""
     total = config.steps * config.batch_size * 64  # room for any world size
-    synth_config = SynthConfig(art_dir=config.art_dir, short_share=config.short_share)
+    synth_config = SynthConfig(art_dir=config.art_dir)
+    if config.short_share is not None:
+        synth_config = replace(synth_config, short_share=config.short_share)
     channels = _channels(config)
     cls = SynthSegDataset if config.task == "seg" else SynthInpaintDataset
     data: Dataset = cls(total, config.seed, config.crop, synth_config, channels)
