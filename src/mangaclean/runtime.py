@@ -144,11 +144,14 @@ class TiledSegmenter:
     """A segmentation network run at a working resolution, in tiles; subclasses supply ``_logits``.
 
     probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 (probability x 255). The
-    network learned glyph sizes from synthetic pages 1000-1700 px tall seen at 0.6-1.5x, so pages
-    are segmented with their long side brought into ``[min_side, max_side]`` (small web pages
-    upscaled, huge scans downscaled) and the probabilities resized back; the caller's
-    binarisation runs at full resolution. ``min_side`` 900: synthetic 540x720 pages scored F1
-    0.544 / 0.577 / 0.554 segmented at 1x / 1.25x / 1.53x (docs/RESULTS.md, F1 vs scale).
+    network learned glyph sizes from synthetic pages 827-1190 px wide (1170-1700 tall) seen at
+    0.6-1.5x, so pages are segmented with their short side brought into
+    ``[min_short_side, max_short_side]`` (small web pages upscaled, big scans downscaled; the
+    short side, so that a long webtoon strip or a two-page spread keeps its lettering's size) and
+    the probabilities resized back; the caller's binarisation runs at full resolution.
+    ``min_short_side`` 675: synthetic 540x720 pages scored F1 0.544 / 0.577 / 0.554 segmented at
+    1x / 1.25x / 1.53x; ``max_short_side`` 1200: synthetic 1807x2570 scans scored F1 0.456 /
+    0.521 / 0.530 / 0.526 at 1x / 0.8x / 0.66x / 0.55x (docs/RESULTS.md, F1 vs scale).
     Larger inputs run in overlapping tiles; each tile keeps only its centre (``overlap`` px of
     context each side are discarded), so memory is bounded whatever the page size and no seam
     appears.
@@ -158,14 +161,20 @@ class TiledSegmenter:
     channels: int = 1
     tile: int = 1024
     overlap: int = 64
-    min_side: int = 900
-    max_side: int = 2600
+    min_short_side: int = 675
+    max_short_side: int = 1200
     fixed_scale: float | None = None  # set: work at this scale instead (``eval --scales``)
+
+    def working_scale(self, height: int, width: int) -> float:
+        """The factor a ``height`` x ``width`` page is resized by before segmentation."""
+        if self.fixed_scale is not None:
+            return self.fixed_scale
+        short = min(height, width)
+        return min(max(short, self.min_short_side), self.max_short_side) / short
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         h, w = page.shape[:2]
-        long_side = max(h, w)
-        scale = self.fixed_scale or min(max(long_side, self.min_side), self.max_side) / long_side
+        scale = self.working_scale(h, w)
         if scale == 1.0:
             return self._tiled(page)
         size = (round(w * scale), round(h * scale))
@@ -200,8 +209,8 @@ class OnnxSegmenter(TiledSegmenter):
         threads: int | None = None,
         tile: int = TiledSegmenter.tile,
         overlap: int = TiledSegmenter.overlap,
-        min_side: int = TiledSegmenter.min_side,
-        max_side: int = TiledSegmenter.max_side,
+        min_short_side: int = TiledSegmenter.min_short_side,
+        max_short_side: int = TiledSegmenter.max_short_side,
         arena: bool = True,
     ):
         import onnxruntime as ort
@@ -219,7 +228,7 @@ class OnnxSegmenter(TiledSegmenter):
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
         self.multiple = int(spec.get("pad_multiple", 32))
         self.tile, self.overlap = tile, overlap
-        self.min_side, self.max_side = min_side, max_side
+        self.min_short_side, self.max_short_side = min_short_side, max_short_side
 
     def _logits(self, image: np.ndarray, release: bool = False) -> np.ndarray:
         h, w = image.shape[1:]
