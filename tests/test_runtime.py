@@ -29,7 +29,7 @@ def exported(tmp_path_factory):
 def test_segmenter_matches_eager(exported):
     folder, models = exported
     page, _ = manga_page(0, 301, 203)
-    onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_short_side=1).probability(page)
+    onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_long_side=1).probability(page)
     model = models["seg_tiny"]
     x = (torch.from_numpy(page).float()[None, None] / 255 - model.config.mean) / model.config.std
     eager = model.predict(x)[0, 0].numpy() * 255
@@ -40,14 +40,14 @@ def test_segmenter_matches_eager(exported):
 def test_tiled_segmentation_matches_whole_page(exported):
     folder, _ = exported
     page, _ = manga_page(1, 400, 300)
-    whole = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_short_side=1).probability(page)
+    whole = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_long_side=1).probability(page)
     tiled = OnnxSegmenter(
-        folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_short_side=1
+        folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_long_side=1
     ).probability(page)
     assert np.abs(whole.astype(int) - tiled).mean() < 0.01 * 255
     assert ((whole > 127) == (tiled > 127)).mean() > 0.99
     no_arena = OnnxSegmenter(
-        folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_short_side=1, arena=False
+        folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_long_side=1, arena=False
     )
     assert np.array_equal(no_arena.probability(page), tiled)  # nothing to shrink: still runs
 
@@ -83,14 +83,14 @@ def test_huge_pages_are_segmented_at_the_working_resolution(exported):
     folder, _ = exported
     page, _ = manga_page(3, 400, 300)
     capped = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, max_short_side=150).probability(page)
-    raised = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_short_side=450).probability(page)
+    raised = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, min_long_side=600).probability(page)
     fixed = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1)
     fixed.fixed_scale = 0.5  # eval --scales: the clamp no longer applies
     assert raised.shape == capped.shape == fixed.probability(page).shape == page.shape
     assert raised.dtype == capped.dtype == np.uint8
 
 
-def test_the_working_scale_follows_the_short_side(exported):
+def test_the_working_scale_keeps_the_lettering_size(exported):
     folder, _ = exported
     segmenter = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1)
     assert segmenter.working_scale(1170, 827) == 1.0  # a Manga109 scan: as it is
@@ -98,6 +98,7 @@ def test_the_working_scale_follows_the_short_side(exported):
     assert segmenter.working_scale(1170, 1654) == 1.0  # so does a two-page spread
     assert segmenter.working_scale(2570, 1807) == pytest.approx(1200 / 1807)  # a big scan: shrunk
     assert segmenter.working_scale(720, 540) == pytest.approx(1.25)  # a small web page: enlarged
+    assert segmenter.working_scale(420, 1100) == 1.0  # a wide strip is not: its long side is page-sized
 
 
 def test_a_corrupted_model_file_is_refused(exported, tmp_path):
@@ -121,7 +122,7 @@ def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
     save_checkpoint(models["seg_tiny"], tmp_path / "seg_tiny.safetensors")
     eager = load_segmenter(f"torch:{tmp_path / 'seg_tiny.safetensors'}", threads=1)
     onnx = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1)
-    eager.min_short_side = onnx.min_short_side = 1
+    eager.min_long_side = onnx.min_long_side = 1
     page, _ = manga_page(4, 300, 200)
     difference = np.abs(eager.probability(page).astype(int) - onnx.probability(page))
     assert difference.max() <= 1

@@ -144,14 +144,13 @@ class TiledSegmenter:
     """A segmentation network run at a working resolution, in tiles; subclasses supply ``_logits``.
 
     probability: ``(H, W)`` / ``(H, W, 3)`` uint8 -> ``(H, W)`` uint8 (probability x 255). The
-    network learned glyph sizes from synthetic pages 827-1190 px wide (1170-1700 tall) seen at
-    0.6-1.5x, so pages are segmented with their short side brought into
-    ``[min_short_side, max_short_side]`` (small web pages upscaled, big scans downscaled; the
-    short side, so that a long webtoon strip or a two-page spread keeps its lettering's size) and
-    the probabilities resized back; the caller's binarisation runs at full resolution.
-    ``min_short_side`` 675: synthetic 540x720 pages scored F1 0.544 / 0.577 / 0.554 segmented at
-    1x / 1.25x / 1.53x; ``max_short_side`` 1200: synthetic 1807x2570 scans scored F1 0.456 /
-    0.521 / 0.530 / 0.526 at 1x / 0.8x / 0.66x / 0.55x (docs/RESULTS.md, F1 vs scale).
+    network learned glyph sizes from synthetic pages 827-1190 x 1170-1700 px seen at 0.6-1.5x, so
+    a page whose short side is over ``max_short_side`` is shrunk to it (big scans; the short side,
+    so that a webtoon strip or a two-page spread keeps its lettering's size), one whose long side
+    is under ``min_long_side`` is enlarged to it (small web pages), and the probabilities are
+    resized back; the caller's binarisation runs at full resolution. Synthetic 1807x2570 scans
+    scored F1 0.456 / 0.521 / 0.530 / 0.526 at 1x / 0.8x / 0.66x / 0.55x, synthetic 540x720 pages
+    0.544 / 0.577 / 0.554 at 1x / 1.25x / 1.53x (docs/RESULTS.md, F1 vs scale).
     Larger inputs run in overlapping tiles; each tile keeps only its centre (``overlap`` px of
     context each side are discarded), so memory is bounded whatever the page size and no seam
     appears.
@@ -161,7 +160,7 @@ class TiledSegmenter:
     channels: int = 1
     tile: int = 1024
     overlap: int = 64
-    min_short_side: int = 675
+    min_long_side: int = 900
     max_short_side: int = 1200
     fixed_scale: float | None = None  # set: work at this scale instead (``eval --scales``)
 
@@ -169,8 +168,10 @@ class TiledSegmenter:
         """The factor a ``height`` x ``width`` page is resized by before segmentation."""
         if self.fixed_scale is not None:
             return self.fixed_scale
-        short = min(height, width)
-        return min(max(short, self.min_short_side), self.max_short_side) / short
+        short, long = min(height, width), max(height, width)
+        if short > self.max_short_side:
+            return self.max_short_side / short
+        return max(long, self.min_long_side) / long
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         h, w = page.shape[:2]
@@ -209,7 +210,7 @@ class OnnxSegmenter(TiledSegmenter):
         threads: int | None = None,
         tile: int = TiledSegmenter.tile,
         overlap: int = TiledSegmenter.overlap,
-        min_short_side: int = TiledSegmenter.min_short_side,
+        min_long_side: int = TiledSegmenter.min_long_side,
         max_short_side: int = TiledSegmenter.max_short_side,
         arena: bool = True,
     ):
@@ -228,7 +229,7 @@ class OnnxSegmenter(TiledSegmenter):
         self.mean, self.std = float(spec.get("mean", 0.5)), float(spec.get("std", 0.5))
         self.multiple = int(spec.get("pad_multiple", 32))
         self.tile, self.overlap = tile, overlap
-        self.min_short_side, self.max_short_side = min_short_side, max_short_side
+        self.min_long_side, self.max_short_side = min_long_side, max_short_side
 
     def _logits(self, image: np.ndarray, release: bool = False) -> np.ndarray:
         h, w = image.shape[1:]
