@@ -63,6 +63,15 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")
 
 
+def add_inpainter_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inpainter",
+        default="auto",
+        help="auto (shipped network, else telea), spectral (keeps screentone, slower), telea, ns, white, "
+        "or an .onnx file",
+    )
+
+
 def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True) -> None:
     parser.add_argument(
         "--segmenter",
@@ -70,12 +79,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
         help="auto (shipped network, else classical), classical, ppocr, or an .onnx file",
     )
     if inpainter:
-        parser.add_argument(
-            "--inpainter",
-            default="auto",
-            help="auto (shipped network, else telea), spectral (keeps screentone, slower), telea, ns, white, "
-            "or an .onnx file",
-        )
+        add_inpainter_argument(parser)
     parser.add_argument(
         "--threshold",
         type=float,

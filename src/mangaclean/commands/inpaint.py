@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from mangaclean import batch
+from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import read_image, read_mask, write_image
 from mangaclean.remove import inpaint_mask
@@ -30,12 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="output file (single IMAGE with --mask) or folder",
     )
-    parser.add_argument(
-        "--inpainter",
-        default="auto",
-        help="auto (shipped network, else telea), spectral (keeps screentone, slower), telea, ns, white, "
-        "or an .onnx file",
-    )
+    common.add_inpainter_argument(parser)
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="allow writing over an input file")
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
