@@ -65,7 +65,7 @@ def test_batch_goes_on_past_bad_files(pages, tmp_path, capsys):
 def test_outputs_keep_mode_and_size(pages, tmp_path):
     out = tmp_path / "out"
     _run("clean", pages / "chapter", pages / "colour.jpg", "-o", out, "-q")
-    gray, colour = Image.open(out / "page2.png"), Image.open(out / "colour.jpg")
+    gray, colour = Image.open(out / "chapter" / "page2.png"), Image.open(out / "colour.jpg")
     assert gray.mode == "L" and gray.size == (300, 400)
     assert colour.mode == "RGB" and colour.format == "JPEG"
 
@@ -113,7 +113,7 @@ def test_corrupt_archive_is_one_error(pages, tmp_path, capsys):
     (pages / "bad.cbz").write_bytes(b"PK\x03\x04 nope")
     assert _run("clean", pages / "bad.cbz", pages / "chapter", "-o", tmp_path / "out") == 1
     assert "bad.cbz: not a readable zip" in capsys.readouterr().err
-    assert (tmp_path / "out" / "page2.png").is_file()
+    assert (tmp_path / "out" / "chapter" / "page2.png").is_file()
 
 
 def test_mask_command_contract(pages, tmp_path):
@@ -152,7 +152,7 @@ def test_parallel_jobs_match_serial(pages, tmp_path):
 def test_missing_input_is_reported_and_others_run(pages, tmp_path, capsys):
     assert _run("clean", tmp_path / "nope.png", pages / "chapter", "-o", tmp_path / "out") == 1
     assert "nope.png: no such file" in capsys.readouterr().err
-    assert (tmp_path / "out" / "page2.png").is_file()
+    assert (tmp_path / "out" / "chapter" / "page2.png").is_file()
 
 
 def test_usage_errors_exit_2(capsys):

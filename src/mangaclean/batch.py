@@ -1,25 +1,32 @@
-"""Many pages: find inputs (files, folders, .cbz/.zip), plan outputs, process pages in worker
-processes, write everything atomically, and keep going past bad pages.
+"""Many pages: find inputs (files, folders, .cbz/.zip), name every output once, run pages in
+worker processes.
 
-A worker turns one page (a path, or bytes from an archive) into encoded output files; the main
-process writes them. Archives are rebuilt member by member, bad members copied unchanged.
+The rules a user can rely on (README, "Cleaning pages"):
+- folders are mirrored under the output folder; with several inputs, each folder keeps its own
+  name there; the same file given twice is processed once; the output folder is never read;
+- two outputs never share a name (compared case-insensitively): the first in input order keeps
+  it, a later one gets its input's whole file name as stem (``a.gif`` -> ``a.gif.png``, the mask
+  of ``x.png`` -> ``x.png_mask.png``), then ``~2``, ``~3``;
+- with ``--format same`` the output format is the one the file's bytes hold, whatever its name.
 """
 
 from __future__ import annotations
 
-import io
+import itertools
 import os
 import re
+import stat
+import threading
+import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath, PurePosixPath
 
-from mangaclean.errors import ImageReadError, ImageWriteError
-from mangaclean.io import is_image_name, output_suffix, write_bytes_atomic
-
-ARCHIVE_SUFFIXES = (".cbz", ".zip")
+from mangaclean.archives import is_archive, open_archive, safe_member_name, sniff_member
+from mangaclean.errors import MangacleanError, UsageError
+from mangaclean.io import is_image_name, output_suffix, remove_stale_parts, sniff_format
 
 
 def natural_key(text: str) -> list:
@@ -30,95 +37,293 @@ def natural_key(text: str) -> list:
 @dataclass(frozen=True)
 class PageJob:
     """One page to process. source: a file path, or bytes read from an archive member.
-    outputs: role (``page``/``mask``/``compare``) -> where it goes (a path, or a member name)."""
+    outputs: role (``page``/``mask``/``compare``/``mask_only``) -> where it goes (a path, or for
+    an archive's ``page`` the member name)."""
 
     name: str
     source: Path | bytes
     outputs: dict[str, str]
 
 
-@dataclass(frozen=True)
-class ArchiveJob:
-    """A .cbz/.zip input rebuilt as ``target``; its image members become PageJobs."""
-
-    name: str
-    source: Path
-    target: Path
-
-
 @dataclass
 class Outcome:
-    """What a worker made of one page: encoded files by role, stage timings, or an error."""
+    """What a worker made of one page: encoded files by role, stage timings, notes, or an error."""
 
     name: str
     files: dict[str, bytes] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     error: str | None = None
 
 
-def discover(inputs: list[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """Every page or archive named by ``inputs`` as ``(path, relative_name)``, and error lines.
+@dataclass
+class Discovery:
+    """sources: ``(path, name relative to the output folder)`` of every page and archive."""
 
-    Folders are walked recursively in natural order; their pages keep their path relative to the
-    folder. A missing input is reported, not fatal: the rest is still found.
+    sources: list[tuple[Path, Path]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def discover(inputs: list[Path], out_dir: Path | None = None) -> Discovery:
+    """Every page or archive named by ``inputs``, in natural order within folders.
+
+    A missing input or a folder with nothing to clean is an error line, not fatal. Hidden files
+    and anything under ``out_dir`` are left out (a rerun must not clean its own outputs).
     """
-    found, errors = [], []
+    found = Discovery()
+    seen: set[Path] = set()
+    skip = out_dir.resolve() if out_dir is not None else None
     for item in inputs:
         if item.is_dir():
-            paths = [p for p in item.rglob("*") if (p.is_file() or p.is_symlink()) and _wanted(p)]
-            for path in sorted(paths, key=lambda p: natural_key(str(p.relative_to(item)))):
-                found.append((path, path.relative_to(item)))
+            prefix = Path(item.resolve().name) if len(inputs) > 1 else Path()
+            pages = [(path, prefix / rel) for path, rel in _walk(item, skip)]
+            if not pages:
+                found.errors.append(f"{item}: no pages or .cbz/.zip archives in this folder")
         elif item.exists() or item.is_symlink():
-            found.append((item, Path(item.name)))
+            pages = [(item, Path(item.name))]
         else:
-            errors.append(f"{item}: no such file or folder")
-    return found, errors
+            found.errors.append(f"{item}: no such file or folder")
+            continue
+        for path, rel in pages:
+            key = path.resolve()
+            if key in seen:
+                found.notes.append(f"{path}: given more than once, processed once")
+                continue
+            seen.add(key)
+            found.sources.append((path, rel))
+    return found
 
 
-def _wanted(path: Path) -> bool:
-    hidden = any(part.startswith(".") for part in path.parts[-1:])
-    return not hidden and (is_image_name(path) or path.suffix.lower() in ARCHIVE_SUFFIXES)
+def _walk(folder: Path, skip: Path | None) -> list[tuple[Path, Path]]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        base = Path(root)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and (base / d).resolve() != skip]
+        found += [(base / f, (base / f).relative_to(folder)) for f in files if _wanted(f)]
+    return sorted(found, key=lambda pair: natural_key(str(pair[1])))
 
 
-def is_archive(path: Path) -> bool:
-    return path.suffix.lower() in ARCHIVE_SUFFIXES
+def _wanted(name: str) -> bool:
+    return not name.startswith(".") and (is_image_name(name) or is_archive(name))
 
 
-def output_name(relative: Path, fmt: str, role: str) -> Path:
-    """Where a page's output of ``role`` goes, relative to the output folder."""
+def sniff_file(path: Path) -> str | None:
+    """The accepted image format a regular file's first bytes announce, else None (a FIFO or a
+    device is never opened here: reading it later says what it is)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return sniff_format(handle.read(16))
+    except OSError:
+        return None
+
+
+class OutputNames:
+    """Output names handed out once each, compared case-insensitively (names that differ only by
+    case are one file on Windows and macOS disks)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, wanted: PurePath, fallback: PurePath) -> PurePath:
+        """``wanted`` if free, else ``fallback``, else ``fallback`` with ``~2``, ``~3``..."""
+        numbered = (fallback.with_name(f"{fallback.stem}~{n}{fallback.suffix}") for n in itertools.count(2))
+        for name in itertools.chain((wanted, fallback), numbered):
+            key = str(name).casefold()
+            if key not in self._taken:
+                self._taken.add(key)
+                return name
+        raise AssertionError("itertools.count never ends")
+
+
+def output_name(
+    relative: PurePath, fmt: str, role: str, content: str | None = None
+) -> tuple[PurePath, PurePath]:
+    """Where a page's output of ``role`` goes, relative to the output folder, and the fallback
+    name used when another output took it first (the input's whole file name as stem)."""
     if role == "page":
-        return relative.with_suffix(output_suffix(relative.name, fmt))
-    if role == "mask_only":
-        return relative.with_suffix(".png")
-    return relative.with_name(f"{relative.stem}_{role}.png")
+        tail = output_suffix(relative.name, fmt, content)
+    elif role == "mask_only":
+        tail = ".png"
+    else:
+        tail = f"_{role}.png"
+    stem = relative.name[: -len(relative.suffix)] if relative.suffix else relative.name
+    return relative.with_name(stem + tail), relative.with_name(relative.name + tail)
 
 
-def check_not_input(output: Path, inputs: set[Path], overwrite: bool) -> None:
-    """Refuse to write over an input file unless the user asked for it."""
-    if not overwrite and output.resolve() in inputs:
-        raise ImageWriteError(f"{output}: would overwrite an input; use another -o or --overwrite")
+@dataclass(frozen=True)
+class MemberPlan:
+    """One member of an archive. label: ``archive:member`` for messages. page: an image member,
+    to clean. out_name: its name in the rebuilt archive (None: no archive is made); keep_name:
+    where it goes if it fails to decode (copied as it is). outputs: the page's other outputs by
+    role, as in ``PageJob``."""
+
+    member: zipfile.ZipInfo
+    label: str
+    page: bool
+    out_name: str | None
+    keep_name: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
-def archive_members(job: ArchiveJob) -> tuple[list[zipfile.ZipInfo], zipfile.ZipFile]:
-    """Open an archive and list its members in natural order (raises ImageReadError if corrupt)."""
+@dataclass(frozen=True)
+class ArchiveJob:
+    """A .cbz/.zip input, rebuilt as ``target`` (None when only masks are made)."""
+
+    name: str
+    source: Path
+    target: Path | None
+    members: list[MemberPlan]
+
+
+@dataclass
+class Plan:
+    pages: list[PageJob] = field(default_factory=list)
+    archives: list[ArchiveJob] = field(default_factory=list)
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a batch makes. roles: outputs per page, the first one primary (``page`` or
+    ``mask_only``). existing: what to do with outputs already on disk: ``refuse``, ``skip``
+    (skip a page whose primary output exists, replace its other outputs) or ``overwrite``."""
+
+    out_dir: Path
+    roles: tuple[str, ...]
+    fmt: str = "same"
+    existing: str = "refuse"
+
+
+def make_plan(inputs: list[Path], request: Request) -> Plan:
+    """Every job of a batch with every output named, before any work starts.
+
+    Raises ``UsageError`` if the output folder is a file, or if outputs already exist (or would
+    replace an input) and ``request.existing`` does not say what to do with them.
+    """
+    out_dir = request.out_dir
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: -o must be a folder, and this is an existing file")
+    found = discover(inputs, out_dir)
+    plan = Plan(errors=found.errors, notes=found.notes)
+    names, primary = OutputNames(), request.roles[0]
+    firsts = []
+    for path, rel in found.sources:
+        if is_archive(path):
+            target = names.claim(rel, rel) if "page" in request.roles else None
+            firsts.append((path, rel, None, target))
+            continue
+        content = sniff_file(path) if request.fmt == "same" and primary == "page" else None
+        name = names.claim(*output_name(rel, request.fmt, primary, content))
+        if name.suffix.lower() != output_suffix(rel.name, request.fmt):
+            plan.notes.append(f"{path}: holds a {content} image, written as {name.name}")
+        firsts.append((path, rel, content, name))
+    for path, rel, content, first in firsts:
+        if is_archive(path):
+            _plan_archive(path, rel, first, request, names, plan)
+        else:
+            outputs = {primary: first, **_side_outputs(rel, request, names, content)}
+            plan.pages.append(PageJob(str(path), path, {k: str(out_dir / v) for k, v in outputs.items()}))
+    _check_existing(plan, request, {path.resolve() for path, _ in found.sources})
+    remove_stale_parts(_all_outputs(plan))
+    return plan
+
+
+def _side_outputs(rel: PurePath, request: Request, names: OutputNames, content: str | None) -> dict:
+    return {role: names.claim(*output_name(rel, request.fmt, role, content)) for role in request.roles[1:]}
+
+
+def _plan_archive(
+    path: Path, rel: PurePath, target: PurePath | None, request: Request, names: OutputNames, plan: Plan
+) -> None:
+    if target is not None and request.existing == "skip" and (request.out_dir / target).exists():
+        plan.skipped += 1
+        return
     try:
-        archive = zipfile.ZipFile(job.source)
-        members = sorted(archive.infolist(), key=lambda m: natural_key(m.filename))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ImageReadError(f"{job.name}: not a readable zip/cbz archive ({exc})") from exc
-    return members, archive
+        archive, members = open_archive(path, str(path))
+    except MangacleanError as exc:
+        plan.errors.append(str(exc))
+        return
+    inner, planned = OutputNames(), []
+    with archive:
+        for member in sorted(members, key=lambda m: natural_key(m.filename)):
+            label, safe = f"{path}:{member.filename}", safe_member_name(member.filename)
+            if safe is None:
+                plan.notes.append(f"{label}: a member without a usable name, left out")
+                continue
+            safe = PurePosixPath(safe)
+            if member.is_dir() or not is_image_name(safe.name):
+                kept = str(inner.claim(safe, safe)) + "/" * member.is_dir()
+                planned.append(MemberPlan(member, label, False, kept if target else None))
+                continue
+            side = rel.with_suffix("") / safe
+            planned.append(_plan_page_member(archive, member, label, side, target, request, names, inner))
+    target_path = request.out_dir / target if target is not None else None
+    plan.archives.append(ArchiveJob(str(path), path, target_path, planned))
 
 
-def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
-    try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ImageReadError(f"{name}: cannot extract from archive ({exc})") from exc
+def _plan_page_member(archive, member, label, side, target, request, names, inner) -> MemberPlan:
+    """A page member: its other outputs under ``side`` (claimed from ``names``), its names in the
+    rebuilt archive (claimed from ``inner``, the archive's own)."""
+    content = sniff_format(sniff_member(archive, member)) if request.fmt == "same" else None
+    outputs = {}
+    for role in request.roles:
+        if role != "page":
+            outputs[role] = str(request.out_dir / names.claim(*output_name(side, request.fmt, role, content)))
+    if target is None:
+        return MemberPlan(member, label, True, None, None, outputs)
+    own = PurePosixPath(safe_member_name(member.filename))
+    out_name = inner.claim(*output_name(own, request.fmt, "page", content))
+    keep_name = out_name if out_name.suffix == own.suffix else inner.claim(own, own)
+    return MemberPlan(member, label, True, str(out_name), str(keep_name), outputs)
+
+
+def _check_existing(plan: Plan, request: Request, inputs: set[Path]) -> None:
+    """Apply ``request.existing`` to the outputs already on disk; never write over an input
+    unless told to overwrite."""
+    primary, existing = request.roles[0], []
+
+    def keep(outputs: dict[str, str], extra: list[Path]) -> bool:
+        paths = [Path(p) for p in outputs.values()] + extra
+        for path in paths:
+            if request.existing != "overwrite" and path.resolve() in inputs:
+                raise UsageError(f"{path}: would overwrite an input; use another -o or --overwrite")
+        if request.existing == "skip" and primary in outputs and Path(outputs[primary]).exists():
+            plan.skipped += 1
+            return False
+        if request.existing == "refuse":
+            existing.extend(path for path in paths if path.exists())
+        return True
+
+    plan.pages = [job for job in plan.pages if keep(job.outputs, [])]
+    for i, job in enumerate(plan.archives):
+        if job.target is not None:
+            keep({}, [job.target])
+        plan.archives[i] = replace(job, members=[m for m in job.members if keep(m.outputs, [])])
+    if existing:
+        raise UsageError(
+            f"{len(existing)} output file(s) already exist, e.g. {existing[0]}: pass --skip-existing "
+            "to keep them and clean only what is missing, or --overwrite to replace them"
+        )
+
+
+def _all_outputs(plan: Plan) -> list[Path]:
+    paths = [Path(p) for job in plan.pages for p in job.outputs.values()]
+    for job in plan.archives:
+        paths += [job.target] if job.target is not None else []
+        paths += [Path(p) for member in job.members for p in member.outputs.values()]
+    return paths
 
 
 @contextmanager
 def worker_pool(workers: int, initializer, initargs):
-    """Yield ``map(function, jobs)`` that runs in ``workers`` processes (1 = this process), in order."""
+    """Yield ``map(function, jobs)`` that runs in ``workers`` processes (1 = this process), in order.
+
+    Workers exit on their own within a second when the main process dies (even by SIGKILL)."""
     if workers <= 1:
         initializer(*initargs)
         yield map
@@ -126,23 +331,20 @@ def worker_pool(workers: int, initializer, initargs):
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, initializer, initargs) as pool:
+    args = (os.getpid(), initializer, initargs)
+    with ProcessPoolExecutor(workers, context, _init_child, args) as pool:
         yield lambda function, jobs: pool.map(function, jobs, chunksize=1)
 
 
-def write_archive(target: Path, entries: list[tuple[str, bytes]]) -> None:
-    """Write a zip of ``(member name, data)`` atomically (temporary file + rename)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            compress = zipfile.ZIP_STORED if is_image_name(name) else zipfile.ZIP_DEFLATED
-            archive.writestr(name, data, compress_type=compress)
-    write_bytes_atomic(target, buffer.getvalue())
+def _init_child(parent: int, initializer, initargs) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    initializer(*initargs)
 
 
-def safe_member_path(name: str) -> Path:
-    """An archive member's path made safe to write under a folder (no ``..``, not absolute)."""
-    return Path(*[part for part in PurePosixPath(name).parts if part not in ("..", "/", "")])
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def default_threads(workers: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mangaclean.batch import Request
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
 
@@ -49,6 +50,5 @@ def run(args: argparse.Namespace) -> int:
         max_pixels=int(args.max_megapixels * 1e6),
         quality=args.quality,
     )
-    return run_pages(
-        args.inputs, args.output, settings, workers, args.skip_existing, args.overwrite, args.quiet
-    )
+    request = Request(args.output, roles, getattr(args, "fmt", "same"), common.existing_policy(args))
+    return run_pages(args.inputs, request, settings, workers, args.quiet)

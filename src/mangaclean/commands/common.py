@@ -42,15 +42,17 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="threads per worker (default: cores / jobs)",
     )
-    parser.add_argument(
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument(
         "--skip-existing",
         action="store_true",
         help="skip pages whose output already exists (resume an interrupted batch)",
     )
-    parser.add_argument(
+    existing.add_argument(
         "--overwrite",
         action="store_true",
-        help="allow an output path to be an input file (replaces the original!)",
+        help="replace outputs that already exist, even an input file (replaces the original!); "
+        "without this or --skip-existing, existing outputs stop the run before any work",
     )
     parser.add_argument(
         "--max-megapixels",
@@ -97,6 +99,11 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
 
 def options_from(args: argparse.Namespace) -> CleanOptions:
     return CleanOptions(threshold=args.threshold, dilate=args.dilate, fill=getattr(args, "fill", "auto"))
+
+
+def existing_policy(args: argparse.Namespace) -> str:
+    """What to do with outputs already on disk (``batch.Request.existing``)."""
+    return "overwrite" if args.overwrite else "skip" if args.skip_existing else "refuse"
 
 
 def workers_and_threads(args: argparse.Namespace) -> tuple[int, int]:

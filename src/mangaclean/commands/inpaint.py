@@ -7,9 +7,19 @@ import sys
 from pathlib import Path
 
 from mangaclean import batch
+from mangaclean.archives import is_archive
 from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
-from mangaclean.io import read_image, read_mask, write_image
+from mangaclean.io import (
+    LOSSY_FORMATS,
+    check_encoded,
+    encode_image,
+    format_for,
+    is_image_name,
+    read_image,
+    read_mask,
+    write_bytes_atomic,
+)
 from mangaclean.remove import inpaint_mask
 from mangaclean.runtime import load_inpainter
 
@@ -33,21 +43,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     common.add_inpainter_argument(parser)
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
-    parser.add_argument("--overwrite", action="store_true", help="allow writing over an input file")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace outputs that already exist, even an input file"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
 
 
 def run(args: argparse.Namespace) -> int:
     pairs = _pairs(args)
-    inputs = {path.resolve() for path, _, _ in pairs}
     inpainter = load_inpainter(args.inpainter, args.threads)
+    if not args.quiet and any(format_for(target) in LOSSY_FORMATS for _, _, target in pairs):
+        print("note: JPEG/WebP outputs are re-encoded at quality 95 (lossy)", file=sys.stderr)
     failed = []
     for path, mask_path, target in pairs:
         try:
-            batch.check_not_input(target, inputs, args.overwrite)
             page = read_image(path)
             hole = read_mask(mask_path, page.pixels.shape[:2])
-            write_image(target, page.with_pixels(inpaint_mask(page.pixels, hole, inpainter)))
+            page = page.with_pixels(inpaint_mask(page.pixels, hole, inpainter))
+            fmt = format_for(target)
+            data = encode_image(page, fmt)
+            check_encoded(data, page, fmt, str(target))
+            write_bytes_atomic(target, data)
         except MangacleanError as exc:
             failed.append(str(exc))
             print(f"error: {exc}", file=sys.stderr)
@@ -57,26 +73,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
-    """``(page, mask, output)`` for every input page."""
-    found, missing = batch.discover(args.inputs)
-    if missing:
-        raise UsageError("; ".join(missing))
+    """``(page, mask, output)`` for every input page, outputs checked against the files on disk
+    before any work (an input is never replaced, nor an existing file without --overwrite)."""
+    single_file = args.mask is not None and is_image_name(args.output)
+    found = batch.discover(args.inputs, None if single_file else args.output)
+    if found.errors:
+        raise UsageError("; ".join(found.errors))
+    sources = [(path, rel) for path, rel in found.sources if not is_archive(path)]
     if args.mask is not None:
-        if len(found) != 1:
+        if len(sources) != 1:
             raise UsageError("--mask goes with exactly one IMAGE; use --masks DIR for several")
-        path, rel = found[0]
-        is_file = args.output.suffix.lower() in (
-            ".png",
-            ".jpg",
-            ".jpeg",
-            ".webp",
-            ".tif",
-            ".tiff",
-            ".bmp",
-        )
-        return [(path, args.mask, args.output if is_file else args.output / rel)]
-    return [
-        (path, args.masks / rel.with_suffix(".png"), args.output / batch.output_name(rel, "same", "page"))
-        for path, rel in found
-        if not batch.is_archive(path)
-    ]
+        path, rel = sources[0]
+        pairs = [(path, args.mask, args.output if single_file else args.output / rel)]
+    else:
+        names = batch.OutputNames()
+        pairs = [
+            (path, args.masks / rel.with_suffix(".png"), args.output / names.claim(*_output(path, rel)))
+            for path, rel in sources
+        ]
+    inputs = {path.resolve() for path, _ in found.sources} | {mask.resolve() for _, mask, _ in pairs}
+    for _, _, target in pairs:
+        if target.resolve() in inputs and not args.overwrite:
+            raise UsageError(f"{target}: would overwrite an input; use another -o or --overwrite")
+        if target.exists() and not args.overwrite:
+            raise UsageError(f"{target}: already exists; pass --overwrite to replace it")
+    return pairs
+
+
+def _output(path: Path, rel: Path):
+    return batch.output_name(rel, "same", "page", batch.sniff_file(path))

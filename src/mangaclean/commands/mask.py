@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from mangaclean.batch import Request
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
 
@@ -31,6 +32,5 @@ def run(args: argparse.Namespace) -> int:
         removal_mask=args.removal,
         max_pixels=int(args.max_megapixels * 1e6),
     )
-    return run_pages(
-        args.inputs, args.output, settings, workers, args.skip_existing, args.overwrite, args.quiet
-    )
+    request = Request(args.output, ("mask_only",), getattr(args, "fmt", "same"), common.existing_policy(args))
+    return run_pages(args.inputs, request, settings, workers, args.quiet)

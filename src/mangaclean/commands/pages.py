@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io as _bytesio
 import logging
 import sys
@@ -13,14 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from mangaclean import batch
-from mangaclean.batch import ArchiveJob, Outcome, PageJob
+from mangaclean.archives import ArchiveWriter, open_archive, read_member
+from mangaclean.batch import Outcome, PageJob
 from mangaclean.errors import MangacleanError
 from mangaclean.io import (
     LOSSY_FORMATS,
     as_gray,
+    check_encoded,
     decode_image,
+    drops_alpha,
     encode_image,
     format_for,
+    is_image_name,
+    max_file_bytes,
     read_image,
     write_bytes_atomic,
 )
@@ -87,10 +93,17 @@ def process(job: PageJob) -> Outcome:
             outcome.files["compare"] = _png(side_by_side(page.pixels, result.mask, result.page))
         page = page.with_pixels(result.page)  # frees the input pixels and masks before encoding:
         del result  # a 6000x8000 colour scan is 144 MB each
-        outcome.files["page"] = encode_image(page, format_for(job.outputs["page"]), settings.quality)
+        fmt = format_for(job.outputs["page"])
+        if drops_alpha(page, fmt):
+            outcome.notes.append(f"{job.name}: {fmt} has no alpha channel: transparency is dropped")
+        data = encode_image(page, fmt, settings.quality)
+        check_encoded(data, page, fmt, job.outputs["page"])
+        outcome.files["page"] = data  # last: a page on disk means its other outputs are too
         outcome.timings["encode"] = time.perf_counter() - start
     except MangacleanError as exc:
         outcome.error = str(exc)
+    except MemoryError:
+        outcome.error = f"{job.name}: not enough memory to process this page"
     except Exception as exc:  # a bug must not stop the batch; the traceback goes to --verbose
         log.debug(traceback.format_exc())
         outcome.error = f"{job.name}: internal error ({type(exc).__name__}: {exc})"
@@ -113,135 +126,115 @@ class Tally:
 
 
 def run_pages(
-    inputs: list[Path],
-    out_dir: Path,
-    settings: Settings,
-    workers: int,
-    skip_existing: bool = False,
-    overwrite: bool = False,
-    quiet: bool = False,
+    inputs: list[Path], request: batch.Request, settings: Settings, workers: int, quiet: bool
 ) -> int:
-    """Process every page under ``inputs`` into ``out_dir``. Returns 0 if all succeeded, else 1."""
-    primary = settings.roles[0]
-    loose, archives, tally = _plan(inputs, out_dir, settings, primary, skip_existing, overwrite)
-    total = len(loose) + len(archives)
-    if (
-        settings.fmt != "same"
-        and format_for(f"x.{settings.fmt}") in LOSSY_FORMATS
-        or any(format_for(job.outputs[primary]) in LOSSY_FORMATS for job in loose if primary == "page")
-    ):
-        if not quiet:
-            _echo(
-                f"note: JPEG/WebP outputs are re-encoded at quality {settings.quality} (lossy); "
-                "--format png keeps them lossless"
-            )
+    """Process every page under ``inputs`` as ``request`` says. Returns 0 if all succeeded, else 1.
+
+    Raises ``UsageError`` before any work if outputs clash with files on disk (``make_plan``)."""
+    plan = batch.make_plan(inputs, request)
+    tally = Tally(skipped=plan.skipped)
+    for message in plan.errors:
+        _fail(tally, message)
+    for note in plan.notes:
+        _note(note, quiet)
+    if not plan.pages and not plan.archives and not plan.skipped and not plan.errors:
+        _fail(tally, "no pages to process")
+    if _lossy(plan, request):
+        _note(
+            f"JPEG/WebP outputs are re-encoded at quality {settings.quality} (lossy); "
+            "--format png keeps them lossless",
+            quiet,
+        )
     start = time.perf_counter()
-    bar = _progress(total, quiet)
+    bar = _progress(len(plan.pages) + len(plan.archives), quiet)
     with batch.worker_pool(workers, init_worker, (settings,)) as pool_map:
-        for outcome, job in zip(pool_map(process, loose), loose, strict=True):
-            _finish_page(outcome, job, tally, settings)
+        for outcome, job in zip(pool_map(process, plan.pages), plan.pages, strict=True):
+            tally.done += _finish_page(outcome, job, tally, quiet)
             bar.update(1)
-        for job in archives:
-            _run_archive(job, pool_map, out_dir, settings, tally)
+        for job in plan.archives:
+            _run_archive(job, pool_map, settings, tally, chunk=2 * workers, quiet=quiet)
             bar.update(1)
     bar.close()
     _summary(tally, time.perf_counter() - start, quiet)
     return 1 if tally.failed else 0
 
 
-def _plan(inputs, out_dir, settings, primary, skip_existing, overwrite):
-    tally = Tally()
-    sources, missing = batch.discover(inputs)
-    for message in missing:
-        _fail(tally, message)
-    input_paths = {path.resolve() for path, _ in sources}
-    loose, archives = [], []
-    for path, rel in sources:
-        if batch.is_archive(path):
-            target = out_dir / rel
-            batch.check_not_input(target, input_paths, overwrite)
-            if skip_existing and target.exists():
-                tally.skipped += 1
-            else:
-                archives.append(ArchiveJob(str(path), path, target))
-            continue
-        outputs = {role: str(out_dir / batch.output_name(rel, settings.fmt, role)) for role in settings.roles}
-        for output in outputs.values():
-            batch.check_not_input(Path(output), input_paths, overwrite)
-        if skip_existing and Path(outputs[primary]).exists():
-            tally.skipped += 1
-        else:
-            loose.append(PageJob(str(path), path, outputs))
-    return loose, archives, tally
+def _lossy(plan: batch.Plan, request: batch.Request) -> bool:
+    if "page" not in request.roles:
+        return False
+    names = [job.outputs["page"] for job in plan.pages]
+    names += [m.out_name for job in plan.archives for m in job.members if m.outputs or m.out_name]
+    return any(name and is_image_name(name) and format_for(name) in LOSSY_FORMATS for name in names)
 
 
-def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, settings: Settings) -> None:
+def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, quiet: bool) -> int:
+    """Write a page's outputs (the page last); 1 if it is done, 0 if it failed."""
+    for note in outcome.notes:
+        _note(note, quiet)
     if outcome.error:
         _fail(tally, outcome.error)
-        return
+        return 0
     try:
-        for role, data in outcome.files.items():
-            write_bytes_atomic(job.outputs[role], data)
+        for role in sorted(outcome.files, key=lambda role: role == "page"):
+            write_bytes_atomic(job.outputs[role], outcome.files[role])
     except MangacleanError as exc:
         _fail(tally, str(exc))
-        return
-    tally.done += 1
+        return 0
     if outcome.timings:
-        log.debug(
-            "%s: %s",
-            job.name,
-            "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in outcome.timings.items()),
-        )
+        log.debug("%s: %s", job.name, "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in outcome.timings.items()))
+    return 1
 
 
-def _run_archive(job: ArchiveJob, pool_map, out_dir: Path, settings: Settings, tally: Tally) -> None:
-    """Clean every image member of an archive and rebuild it atomically as ``job.target``."""
+def _run_archive(job: batch.ArchiveJob, pool_map, settings: Settings, tally: Tally, chunk: int, quiet: bool):
+    """Clean every page member of an archive and rebuild it as ``job.target``, ``chunk`` members
+    at a time (memory stays bounded whatever the archive holds). A member that cannot be
+    extracted fails the whole archive, which is then not written; a page that does not decode is
+    copied into it unchanged, and reported."""
+    max_bytes = max_file_bytes(settings.max_pixels)
+    done = 0
     try:
-        members, archive = batch.archive_members(job)
+        archive, _ = open_archive(job.source, job.name)
+        writer = ArchiveWriter(job.target) if job.target else contextlib.nullcontext()
+        with archive, writer as out:
+            for start in range(0, len(job.members), chunk):
+                members = job.members[start : start + chunk]
+                pages = [_member_job(archive, m, max_bytes) for m in members if m.page]
+                outcomes = zip(pool_map(process, pages), pages, strict=True)
+                for member in members:
+                    if member.page:
+                        done += _finish_member(*next(outcomes), member, out, tally, quiet)
+                    elif out is not None:
+                        out.copy(archive, member.member, member.out_name, member.label)
     except MangacleanError as exc:
-        _fail(tally, str(exc))
+        _fail(tally, f"{exc} ({job.target} is not written)" if job.target else str(exc))
         return
-    with archive:
-        side = job.target.with_suffix("")  # masks and comparisons of the members go beside it
-        page_jobs, entries = [], []
-        for member in members:
-            name = f"{job.name}:{member.filename}"
-            if member.is_dir() or not batch.is_image_name(member.filename):
-                entries.append((member, None))
-                continue
-            try:
-                data = batch.read_member(archive, member, name)
-            except MangacleanError as exc:
-                _fail(tally, str(exc))
-                continue
-            rel = batch.safe_member_path(member.filename)
-            outputs = {
-                role: str(side / batch.output_name(rel, settings.fmt, role)) for role in settings.roles
-            }
-            outputs["page"] = str(batch.output_name(Path(member.filename), settings.fmt, "page"))
-            page_jobs.append(PageJob(name, data, outputs))
-            entries.append((member, len(page_jobs) - 1))
-        outcomes = list(pool_map(process, page_jobs))
-        rebuilt = []
-        for member, index in entries:
-            if index is None:
-                rebuilt.append((member.filename, archive.read(member) if not member.is_dir() else b""))
-                continue
-            outcome, page_job = outcomes[index], page_jobs[index]
-            if outcome.error:
-                _fail(tally, outcome.error + " (copied unchanged into the output archive)")
-                rebuilt.append((member.filename, page_job.source))
-                continue
-            if "page" in outcome.files:  # the cleaned page goes into the archive, the rest beside it
-                rebuilt.append((page_job.outputs["page"], outcome.files.pop("page")))
-            _finish_page(outcome, page_job, tally, settings)
-    if "page" in settings.roles:
-        batch.write_archive(job.target, rebuilt)
+    tally.done += done
+
+
+def _member_job(archive, member: batch.MemberPlan, max_bytes: int) -> PageJob:
+    outputs = {**member.outputs, **({"page": member.out_name} if member.out_name else {})}
+    return PageJob(member.label, read_member(archive, member.member, member.label, max_bytes), outputs)
+
+
+def _finish_member(outcome: Outcome, page: PageJob, member: batch.MemberPlan, out, tally, quiet) -> int:
+    """Put a cleaned member into the rebuilt archive ``out`` (None: none is made), its other
+    outputs beside it; a member that failed goes in byte for byte under its own name."""
+    if outcome.error and out is not None:
+        outcome.error += " (copied unchanged into the output archive)"
+        out.add(member.keep_name, page.source)
+    elif out is not None:
+        out.add(member.out_name, outcome.files.pop("page"))
+    return _finish_page(outcome, page, tally, quiet)
 
 
 def _fail(tally: Tally, message: str) -> None:
     tally.failed.append(message)
     _echo(f"error: {message}")
+
+
+def _note(message: str, quiet: bool) -> None:
+    if not quiet:
+        _echo(f"note: {message}")
 
 
 def _echo(line: str) -> None:
