@@ -17,3 +17,15 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def cjk_fonts():
+    """The font library for synthetic pages; skips the test where no Japanese font is installed."""
+    from mangaclean.data.synth.fonts import font_library
+    from mangaclean.errors import FontNotFoundError
+
+    try:
+        return font_library()
+    except FontNotFoundError as exc:
+        pytest.skip(f"no CJK-capable font installed (.ci/run installs scripts/font-packages.txt): {exc}")

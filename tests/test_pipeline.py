@@ -343,3 +343,22 @@ def test_the_white_border_of_lettering_over_a_dark_mass_is_inpainted_with_it():
     rows = np.arange(170)[:, None]
     assert inpainted[border & (rows >= 146)].all()
     assert removal[border & (rows >= 146)].all() and not removal[:140, :12].any()
+
+
+def test_the_readme_python_api_runs_as_written(tmp_path, monkeypatch):
+    """The README's Python API block, run as written on a drawn page (shipped models)."""
+    import re
+    from pathlib import Path
+
+    from PIL import Image
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = re.search(r"## Python API\n\n```python\n(.*?)```", readme, re.S).group(1)
+    page, _ = manga_page(3)
+    Image.fromarray(page).save(tmp_path / "page.png", dpi=(300, 300))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    cleaned = Image.open(tmp_path / "page_clean.png")
+    assert cleaned.mode == "L" and round(cleaned.info["dpi"][0]) == 300
+    assert np.array_equal(np.asarray(cleaned), np.asarray(Image.open(tmp_path / "pixels_only.png")))
+    assert Image.open(tmp_path / "page_mask.png").size == (300, 400)

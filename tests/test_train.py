@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
-import torch
 
-from mangaclean.train import losses
-from mangaclean.train.config import TrainConfig, load_config
-from mangaclean.train.schedule import lr_at
-from mangaclean.train.validate import SegmentationScore
+torch = pytest.importorskip("torch", reason="training needs the train extra: pip install '.[train]'")
+pytest.importorskip("safetensors", reason="training needs the train extra: pip install '.[train]'")
 
-pytest.importorskip("safetensors")
+from mangaclean.train import losses  # noqa: E402
+from mangaclean.train.config import TrainConfig, load_config  # noqa: E402
+from mangaclean.train.schedule import lr_at  # noqa: E402
+from mangaclean.train.validate import SegmentationScore  # noqa: E402
 
 
 def test_losses_reward_the_right_answer():
@@ -94,7 +94,7 @@ def test_tiny_model_overfits_one_batch():
     assert float(loss.detach()) < 0.3 * first
 
 
-def test_resume_continues_exactly(tmp_path):
+def test_resume_continues_exactly(tmp_path, cjk_fonts):
     from mangaclean.export.checkpoint import load_checkpoint
     from mangaclean.train.loop import train
 

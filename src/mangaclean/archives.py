@@ -120,9 +120,13 @@ class ArchiveWriter:
             raise ImageWriteError(f"{self.target}: cannot create output ({exc.strerror or exc})") from exc
         return self
 
-    def add(self, name: str, data: bytes) -> None:
-        compress = zipfile.ZIP_STORED if is_image_name(name) else zipfile.ZIP_DEFLATED
-        self._guard(lambda: self.zip.writestr(name, data, compress_type=compress))
+    def add(self, name: str, data: bytes, like: zipfile.ZipInfo) -> None:
+        """Add ``data`` as ``name``, dated like the source member ``like`` (so a rebuilt archive
+        is the same bytes from one run to the next)."""
+        info = zipfile.ZipInfo(name, like.date_time)
+        info.compress_type = zipfile.ZIP_STORED if is_image_name(name) else zipfile.ZIP_DEFLATED
+        info.external_attr = like.external_attr
+        self._guard(lambda: self.zip.writestr(info, data))
 
     def copy(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, label: str) -> None:
         """Stream ``member`` of ``archive`` into this one as ``name``; ``label`` names it in errors."""

@@ -3,10 +3,12 @@ worker processes.
 
 The rules a user can rely on (README, "Cleaning pages"):
 - folders are mirrored under the output folder; with several inputs, each folder keeps its own
-  name there; the same file given twice is processed once; the output folder is never read;
-- two outputs never share a name (compared case-insensitively): the first in input order keeps
-  it, a later one gets its input's whole file name as stem (``a.gif`` -> ``a.gif.png``, the mask
-  of ``x.png`` -> ``x.png_mask.png``), then ``~2``, ``~3``;
+  name there (``~2`` added to a second folder of the same name); the same file given twice is
+  processed once; the output folder is never read;
+- two outputs never share a name (compared case-insensitively). Pages come first, pages that
+  keep their own file name first of all, then input order; a later claimant gets its input's
+  whole file name as stem (``a.gif`` -> ``a.gif.png``, the mask of ``x.png`` ->
+  ``x.png_mask.png``), then ``~2``, ``~3``;
 - with ``--format same`` the output format is the one the file's bytes hold, whatever its name.
 """
 
@@ -71,12 +73,13 @@ def discover(inputs: list[Path], out_dir: Path | None = None) -> Discovery:
     A missing input or a folder with nothing to clean is an error line, not fatal. Hidden files
     and anything under ``out_dir`` are left out (a rerun must not clean its own outputs).
     """
-    found = Discovery()
+    found, folders = Discovery(), OutputNames()
     seen: set[Path] = set()
     skip = out_dir.resolve() if out_dir is not None else None
     for item in inputs:
         if item.is_dir():
-            prefix = Path(item.resolve().name) if len(inputs) > 1 else Path()
+            name = Path(item.resolve().name)
+            prefix = Path(folders.claim(name, name)) if len(inputs) > 1 else Path()
             pages = [(path, prefix / rel) for path, rel in _walk(item, skip)]
             if not pages:
                 found.errors.append(f"{item}: no pages or .cbz/.zip archives in this folder")
@@ -101,7 +104,7 @@ def _walk(folder: Path, skip: Path | None) -> list[tuple[Path, Path]]:
         base = Path(root)
         dirs[:] = [d for d in dirs if not d.startswith(".") and (base / d).resolve() != skip]
         found += [(base / f, (base / f).relative_to(folder)) for f in files if _wanted(f)]
-    return sorted(found, key=lambda pair: natural_key(str(pair[1])))
+    return sorted(found, key=lambda pair: (natural_key(str(pair[1])), str(pair[1])))
 
 
 def _wanted(name: str) -> bool:
@@ -211,30 +214,43 @@ def make_plan(inputs: list[Path], request: Request) -> Plan:
     found = discover(inputs, out_dir)
     plan = Plan(errors=found.errors, notes=found.notes)
     names, primary = OutputNames(), request.roles[0]
-    firsts = []
+    wanted = []
     for path, rel in found.sources:
         if is_archive(path):
-            target = names.claim(rel, rel) if "page" in request.roles else None
-            firsts.append((path, rel, None, target))
+            wanted.append((path, rel, None, (rel, rel) if "page" in request.roles else None))
             continue
         content = sniff_file(path) if request.fmt == "same" and primary == "page" else None
-        name = names.claim(*output_name(rel, request.fmt, primary, content))
-        if name.suffix.lower() != output_suffix(rel.name, request.fmt):
-            plan.notes.append(f"{path}: holds a {content} image, written as {name.name}")
-        firsts.append((path, rel, content, name))
-    for path, rel, content, first in firsts:
+        wanted.append((path, rel, content, output_name(rel, request.fmt, primary, content)))
+    firsts: dict[Path, PurePath | None] = {}
+    for keeps_its_name in (True, False):  # an output named as its input outranks a renamed one
+        for path, rel, _, want in wanted:
+            if (want is not None and want[0] == rel) == keeps_its_name:
+                firsts[path] = names.claim(*want) if want is not None else None
+    for path, rel, content, _ in wanted:
+        first = firsts[path]
+        if (
+            first is not None
+            and not is_archive(path)
+            and first.suffix.lower() != output_suffix(rel.name, request.fmt)
+        ):
+            plan.notes.append(f"{path}: holds a {content} image, written as {first.name}")
         if is_archive(path):
             _plan_archive(path, rel, first, request, names, plan)
         else:
-            outputs = {primary: first, **_side_outputs(rel, request, names, content)}
+            outputs = {primary: first, **_side_outputs(rel, first, request, names)}
             plan.pages.append(PageJob(str(path), path, {k: str(out_dir / v) for k, v in outputs.items()}))
     _check_existing(plan, request, {path.resolve() for path, _ in found.sources})
     remove_stale_parts(_all_outputs(plan))
     return plan
 
 
-def _side_outputs(rel: PurePath, request: Request, names: OutputNames, content: str | None) -> dict:
-    return {role: names.claim(*output_name(rel, request.fmt, role, content)) for role in request.roles[1:]}
+def _side_outputs(rel: PurePath, page: PurePath, request: Request, names: OutputNames) -> dict:
+    """The other outputs of the page ``rel`` written as ``page``: named after the page's output,
+    so they follow it when it was renamed."""
+    return {
+        role: names.claim(rel.with_name(f"{page.stem}_{role}.png"), rel.with_name(f"{rel.name}_{role}.png"))
+        for role in request.roles[1:]
+    }
 
 
 def _plan_archive(
@@ -270,15 +286,14 @@ def _plan_page_member(archive, member, label, side, target, request, names, inne
     """A page member: its other outputs under ``side`` (claimed from ``names``), its names in the
     rebuilt archive (claimed from ``inner``, the archive's own)."""
     content = sniff_format(sniff_member(archive, member)) if request.fmt == "same" else None
-    outputs = {}
-    for role in request.roles:
-        if role != "page":
-            outputs[role] = str(request.out_dir / names.claim(*output_name(side, request.fmt, role, content)))
-    if target is None:
-        return MemberPlan(member, label, True, None, None, outputs)
+    if target is None:  # masks only
+        mask = names.claim(*output_name(side, request.fmt, request.roles[0], content))
+        return MemberPlan(member, label, True, None, None, {request.roles[0]: str(request.out_dir / mask)})
     own = PurePosixPath(safe_member_name(member.filename))
     out_name = inner.claim(*output_name(own, request.fmt, "page", content))
     keep_name = out_name if out_name.suffix == own.suffix else inner.claim(own, own)
+    outputs = _side_outputs(side, side.with_name(out_name.name), request, names)
+    outputs = {role: str(request.out_dir / path) for role, path in outputs.items()}
     return MemberPlan(member, label, True, str(out_name), str(keep_name), outputs)
 
 

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from mangaclean.io import read_image
+from mangaclean.io import Page, check_pixels, read_image
 from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
 from mangaclean.runtime import load_models
 
@@ -15,7 +15,7 @@ class Cleaner:
     """Load the models once, then ``clean`` arrays or files.
 
     >>> from mangaclean import Cleaner
-    >>> result = Cleaner().clean("page.png")          # or an (H, W[, 3]) uint8 array
+    >>> result = Cleaner().clean("page.png")          # or a Page, or an (H, W[, 3]) uint8 array
     >>> result.page, result.mask                      # cleaned pixels, erased pixels
     """
 
@@ -29,10 +29,13 @@ class Cleaner:
         self.models = load_models(segmenter, inpainter, threads)
         self.options = options or CleanOptions()
 
-    def clean(self, page: np.ndarray | str | os.PathLike) -> CleanResult:
-        pixels = page if isinstance(page, np.ndarray) else read_image(page).pixels
-        if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3) or pixels.ndim == 3 and pixels.shape[2] != 3:
-            raise ValueError(
-                f"expected an (H, W) or (H, W, 3) uint8 array, got {pixels.dtype} {pixels.shape}"
-            )
+    def clean(self, page: np.ndarray | Page | str | os.PathLike) -> CleanResult:
+        """Clean an ``(H, W)`` / ``(H, W, 3)`` uint8 array, a ``Page`` from ``io.read_image``, or
+        a file. Raises ``ValueError`` for any other array, ``ImageReadError`` for a bad file."""
+        if isinstance(page, Page):
+            pixels = page.pixels
+        elif isinstance(page, np.ndarray):
+            pixels = check_pixels(page)
+        else:
+            pixels = read_image(page).pixels
         return clean_page(pixels, self.models, self.options)

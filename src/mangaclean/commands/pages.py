@@ -221,9 +221,9 @@ def _finish_member(outcome: Outcome, page: PageJob, member: batch.MemberPlan, ou
     outputs beside it; a member that failed goes in byte for byte under its own name."""
     if outcome.error and out is not None:
         outcome.error += " (copied unchanged into the output archive)"
-        out.add(member.keep_name, page.source)
+        out.add(member.keep_name, page.source, member.member)
     elif out is not None:
-        out.add(member.out_name, outcome.files.pop("page"))
+        out.add(member.out_name, outcome.files.pop("page"), member.member)
     return _finish_page(outcome, page, tally, quiet)
 
 
