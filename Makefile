@@ -26,7 +26,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 demo: $(VENV)/.runtime
-	$(BIN)/mangaclean clean src/mangaclean/samples -o out --save-mask --save-compare
+	$(BIN)/mangaclean clean src/mangaclean/samples -o out --save-mask --save-compare --overwrite
 	@echo "cleaned pages, masks and before|mask|after strips are in out/"
 
 test: $(VENV)/.dev
