@@ -5,7 +5,7 @@ The corpus: small pages made here in every accepted format and mode (plus multi-
 flips, truncation, header fields set to extremes, chunks repeated or zeroed, size fields
 inflated). A batch of cases runs as one real ``mangaclean clean`` process with a time limit and
 is judged: no crash (exit 0 or 1, no traceback, no "internal error"), no hang, every input
-accounted for (done + failed = cases), every output re-opens.
+accounted for (done + failed = cases), every output re-opens, every message names its file.
 
 ``tests/test_fuzz.py`` runs a small batch in the suite; for long runs:
 ``python tests/fuzz.py --minutes 10 --seed 1 --json docs/results/fuzz.json``.
@@ -143,6 +143,16 @@ def run_batch(cases: list[tuple[str, bytes]], folder: Path, timeout: float = 120
     problems = []
     if done.returncode not in (0, 1) or "Traceback" in done.stderr or "internal error" in done.stderr:
         problems.append(f"crash (exit {done.returncode}): {done.stderr[-2000:]}")
+    stray = [
+        line
+        for line in done.stderr.splitlines()
+        if not (
+            line.startswith(("error: ", "note: ", "failed:", "  "))
+            or str(src) in line
+            or SUMMARY.search(line)
+        )
+    ]
+    problems += [f"a message that names no file: {line}" for line in stray[:5]]
     summary = SUMMARY.search(done.stderr) if done.returncode == 1 else None
     counted = int(summary.group(1)) + int(summary.group(3)) if summary else None
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
