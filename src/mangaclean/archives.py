@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from mangaclean.errors import ImageReadError, ImageTooLargeError, ImageWriteError, MangacleanError
-from mangaclean.io import is_image_name, new_file_mode
+from mangaclean.io import error_reason, is_image_name, new_file_mode
 
 ARCHIVE_SUFFIXES = (".cbz", ".zip")
 BOMB_RATIO = 200  # inflated / compressed size refused above this (for members over BOMB_MIN_BYTES)
@@ -53,7 +53,7 @@ def open_archive(path: Path, name: str) -> tuple[zipfile.ZipFile, list[zipfile.Z
     except MangacleanError:
         raise
     except Exception as exc:  # zipfile raises many types on damaged central directories
-        raise ImageReadError(f"{name}: not a readable zip/cbz archive ({_reason(exc)})") from exc
+        raise ImageReadError(f"{name}: not a readable zip/cbz archive ({error_reason(exc)})") from exc
     members = archive.infolist()
     spans = sorted((m.header_offset, m.header_offset + _LOCAL_HEADER + m.compress_size) for m in members)
     if any(start < end for (_, end), (start, _) in zip(spans, spans[1:], strict=False)):
@@ -145,7 +145,7 @@ class ArchiveWriter:
                     chunk = source.read(1 << 20)
                 except Exception as exc:  # bad CRC, corrupt deflate stream, ...
                     raise ImageReadError(
-                        f"{label}: cannot extract from the archive ({_reason(exc)})"
+                        f"{label}: cannot extract from the archive ({error_reason(exc)})"
                     ) from exc
                 if not chunk:
                     return
@@ -179,9 +179,4 @@ class ArchiveWriter:
 
 
 def _extract_error(name: str, exc: BaseException) -> ImageReadError:
-    return ImageReadError(f"{name}: cannot extract from the archive ({_reason(exc)})")
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return ImageReadError(f"{name}: cannot extract from the archive ({error_reason(exc)})")

@@ -1,0 +1,66 @@
+"""Reading and writing pages without losing anything.
+
+The only package that knows PIL modes and file formats: ``formats`` (what a file may hold, what
+an output is named), ``read`` (files and bytes -> ``Page``), ``write`` (``Page`` -> checked,
+atomic files). No BGR or PIL image escapes it.
+"""
+
+from mangaclean.io.formats import (
+    ACCEPTED_FORMATS,
+    DEFAULT_MAX_PIXELS,
+    IMAGE_SUFFIXES,
+    LOSSY_FORMATS,
+    format_for,
+    is_image_name,
+    max_file_bytes,
+    output_suffix,
+    sniff_format,
+)
+from mangaclean.io.read import (
+    Page,
+    as_gray,
+    as_rgb,
+    check_pixels,
+    decode_image,
+    error_reason,
+    read_image,
+    read_mask,
+)
+from mangaclean.io.write import (
+    check_encoded,
+    drops_alpha,
+    encode_image,
+    new_file_mode,
+    remove_stale_parts,
+    write_bytes_atomic,
+    write_image,
+    write_mask,
+)
+
+__all__ = [
+    "ACCEPTED_FORMATS",
+    "DEFAULT_MAX_PIXELS",
+    "IMAGE_SUFFIXES",
+    "LOSSY_FORMATS",
+    "Page",
+    "as_gray",
+    "as_rgb",
+    "check_encoded",
+    "check_pixels",
+    "decode_image",
+    "drops_alpha",
+    "encode_image",
+    "error_reason",
+    "format_for",
+    "is_image_name",
+    "max_file_bytes",
+    "new_file_mode",
+    "output_suffix",
+    "read_image",
+    "read_mask",
+    "remove_stale_parts",
+    "sniff_format",
+    "write_bytes_atomic",
+    "write_image",
+    "write_mask",
+]

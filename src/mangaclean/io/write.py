@@ -1,0 +1,181 @@
+"""Writing pages without losing anything: encoded with their metadata, re-read before they are
+written, written atomically (temporary file + rename) with the umask's permissions.
+"""
+
+from __future__ import annotations
+
+import functools
+import io as _bytesio
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from mangaclean.errors import ImageWriteError
+from mangaclean.io.formats import LOSSY_FORMATS, format_for
+from mangaclean.io.read import (
+    GRAY_MODES,
+    Page,
+    as_gray,
+    as_rgb,
+    check_pixels,
+    error_reason,
+    pixels_from_pil,
+    to_8bit,
+)
+
+_ALPHA_FORMATS = ("PNG", "WEBP", "TIFF")
+VERIFY_MAX_PIXELS = 25_000_000
+# A lossy output may differ pixel by pixel (WebP halves the colour resolution), but not in its
+# mean colour: a colour-space mix-up moves a channel's mean by tens of levels.
+_LOSSY_MEAN_SHIFT = 4.0
+
+
+def drops_alpha(page: Page, fmt: str) -> bool:
+    """Whether writing ``page`` as ``fmt`` loses its transparency (JPEG and BMP have none)."""
+    return page.alpha is not None and fmt not in _ALPHA_FORMATS
+
+
+def encode_image(page: Page, fmt: str, quality: int = 95) -> bytes:
+    """Encode a page as ``fmt`` (PIL name), carrying alpha, depth and metadata where possible."""
+    image = _pil_from_page(page, fmt)
+    options: dict = {k: v for k, v in page.info.items() if k in ("dpi", "icc_profile", "exif")}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = quality
+    if fmt == "JPEG":
+        options["subsampling"] = 0
+    if fmt == "BMP":
+        options.pop("icc_profile", None)
+        options.pop("exif", None)
+    if fmt == "TIFF":
+        options["compression"] = "tiff_lzw"
+    buffer = _bytesio.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def _pil_from_page(page: Page, fmt: str) -> Image.Image:
+    if page.deep is not None and fmt in ("PNG", "TIFF"):
+        changed = to_8bit(page.deep) != page.pixels
+        deep = page.deep.copy()
+        deep[changed] = page.pixels[changed].astype(np.uint16) * 257
+        return Image.fromarray(deep)  # 16-bit: unchanged pixels keep their full depth
+    image = Image.fromarray(page.pixels, "L" if page.is_gray else "RGB")
+    if page.source_mode == "1" and fmt in ("PNG", "TIFF", "BMP"):
+        return image.convert("1", dither=Image.Dither.NONE)
+    if page.alpha is not None and fmt in _ALPHA_FORMATS:
+        image.putalpha(Image.fromarray(page.alpha, "L"))
+    return image
+
+
+def check_encoded(data: bytes, page: Page, fmt: str, name: str) -> None:
+    """Re-open an encoded page and check that it holds what was meant, so no unreadable or
+    recoloured file is ever reported as done: same size and kind (grey or colour); the same
+    pixels for lossless formats, within a small error for JPEG/WebP. Pages over
+    ``VERIFY_MAX_PIXELS`` get the header check only (a full decode would double their memory)."""
+    height, width = page.pixels.shape[:2]
+    try:
+        with Image.open(_bytesio.BytesIO(data), formats=(fmt,)) as image:
+            problem = _encoded_problem(image, page, fmt, width * height <= VERIFY_MAX_PIXELS)
+    except Exception as exc:  # whatever stops the file from reading back
+        problem = f"it does not read back ({error_reason(exc)})"
+    if problem:
+        raise ImageWriteError(f"{name}: not written: the encoded {fmt} file is wrong: {problem}")
+
+
+def _encoded_problem(image: Image.Image, page: Page, fmt: str, full: bool) -> str | None:
+    height, width = page.pixels.shape[:2]
+    if image.size != (width, height):
+        return f"size {image.size[0]}x{image.size[1]}, expected {width}x{height}"
+    kinds = GRAY_MODES if page.is_gray and fmt != "WEBP" else ("RGB", "RGBA") + GRAY_MODES * page.is_gray
+    if image.mode not in kinds:
+        return f"mode {image.mode}"
+    if not full or image.mode == "1":
+        return None
+    back = pixels_from_pil(image, "").pixels
+    back = as_gray(back) if page.is_gray else as_rgb(back)
+    if fmt not in LOSSY_FORMATS:
+        changed = np.count_nonzero(back != page.pixels)
+        return f"{changed} pixel values differ from the cleaned page" if changed else None
+    axes = (0, 1)
+    shift = np.abs(back.mean(axis=axes) - page.pixels.mean(axis=axes)).max()
+    return f"its mean colour is {shift:.1f} levels off" if shift > _LOSSY_MEAN_SHIFT else None
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    A new file gets the mode the umask gives (0644 under 022); a replaced file keeps its mode.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = new_file_mode(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise ImageWriteError(f"{path}: cannot create output ({exc.strerror or exc})") from exc
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ImageWriteError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+        raise
+
+
+def new_file_mode(path: Path) -> int:
+    """The mode an output written at ``path`` gets: the replaced file's, else the umask's."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_parts(outputs: Iterable[Path]) -> int:
+    """Delete the temporary files (``.NAME.xxxxxxxx.part``) that a killed run left beside any of
+    ``outputs``, so a resumed batch ends with none. Returns how many were removed."""
+    names_by_folder: dict[Path, set[str]] = {}
+    for output in outputs:
+        names_by_folder.setdefault(Path(output).parent, set()).add(Path(output).name)
+    removed = 0
+    for folder, names in names_by_folder.items():
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.startswith(".") and entry.endswith(".part") and entry[1:-5].rsplit(".", 1)[0] in names:
+                (folder / entry).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def write_image(path: str | os.PathLike, page: Page | np.ndarray, quality: int = 95) -> None:
+    """Encode ``page`` (a ``Page``, or an ``(H, W)`` / ``(H, W, 3)`` uint8 array) in the format
+    named by ``path``'s suffix and write it atomically."""
+    if isinstance(page, np.ndarray):
+        page = Page(check_pixels(page))
+    write_bytes_atomic(path, encode_image(page, format_for(path), quality))
+
+
+def write_mask(path: str | os.PathLike, mask: np.ndarray) -> None:
+    """Write a ``(H, W)`` bool mask as an ``L`` PNG with 255 = text, atomically."""
+    buffer = _bytesio.BytesIO()
+    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), "L").save(buffer, format="PNG")
+    write_bytes_atomic(path, buffer.getvalue())
