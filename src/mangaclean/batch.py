@@ -1,5 +1,5 @@
-"""Many pages: find inputs (files, folders, .cbz/.zip), name every output once, run pages in
-worker processes.
+"""Many pages: find the inputs (files, folders, .cbz/.zip) and name every output once, before any
+work starts.
 
 The rules a user can rely on (README, "Cleaning pages"):
 - folders are mirrored under the output folder; with several inputs, each folder keeps its own
@@ -18,11 +18,7 @@ import itertools
 import os
 import re
 import stat
-import threading
-import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -332,36 +328,3 @@ def _all_outputs(plan: Plan) -> list[Path]:
         paths += [job.target] if job.target is not None else []
         paths += [Path(p) for member in job.members for p in member.outputs.values()]
     return paths
-
-
-@contextmanager
-def worker_pool(workers: int, initializer, initargs):
-    """Yield ``map(function, jobs)`` that runs in ``workers`` processes (1 = this process), in order.
-
-    Workers exit on their own within a second when the main process dies (even by SIGKILL)."""
-    if workers <= 1:
-        initializer(*initargs)
-        yield map
-        return
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    args = (os.getpid(), initializer, initargs)
-    with ProcessPoolExecutor(workers, context, _init_child, args) as pool:
-        yield lambda function, jobs: pool.map(function, jobs, chunksize=1)
-
-
-def _init_child(parent: int, initializer, initargs) -> None:
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    initializer(*initargs)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def default_threads(workers: int) -> int:
-    """Threads per worker so that workers x threads <= cores."""
-    return max(1, (os.cpu_count() or 1) // max(workers, 1))

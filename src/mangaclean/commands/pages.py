@@ -33,6 +33,7 @@ from mangaclean.io import (
 from mangaclean.pipeline import CleanOptions, clean_page, text_mask
 from mangaclean.preview import side_by_side
 from mangaclean.regions import find_regions
+from mangaclean.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ def process(job: PageJob) -> Outcome:
     return outcome
 
 
+def died(job: PageJob) -> Outcome:
+    """The outcome of a page whose worker process died on it, twice."""
+    return Outcome(job.name, error=f"{job.name}: the worker process died on this page (out of memory?)")
+
+
 def _png(array: np.ndarray) -> bytes:
     from PIL import Image
 
@@ -147,8 +153,8 @@ def run_pages(
         )
     start = time.perf_counter()
     bar = _progress(len(plan.pages) + len(plan.archives), quiet)
-    with batch.worker_pool(workers, init_worker, (settings,)) as pool_map:
-        for outcome, job in zip(pool_map(process, plan.pages), plan.pages, strict=True):
+    with worker_pool(workers, init_worker, (settings,)) as pool_map:
+        for outcome, job in zip(pool_map(process, plan.pages, died), plan.pages, strict=True):
             tally.done += _finish_page(outcome, job, tally, quiet)
             bar.update(1)
         for job in plan.archives:
@@ -199,7 +205,7 @@ def _run_archive(job: batch.ArchiveJob, pool_map, settings: Settings, tally: Tal
             for start in range(0, len(job.members), chunk):
                 members = job.members[start : start + chunk]
                 pages = [_member_job(archive, m, max_bytes) for m in members if m.page]
-                outcomes = zip(pool_map(process, pages), pages, strict=True)
+                outcomes = zip(pool_map(process, pages, died), pages, strict=True)
                 for member in members:
                     if member.page:
                         done += _finish_member(*next(outcomes), member, out, tally, quiet)
