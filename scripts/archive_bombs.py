@@ -77,6 +77,17 @@ def largest_page(path: Path) -> str:
     return "one 8500x10600 grey page (90 MP)"
 
 
+def largest_colour_page(path: Path) -> str:
+    """A genuine 99-megapixel colour page, stored: the most the default guard lets through."""
+    page = np.full((11500, 8600, 3), (240, 236, 228), np.uint8)
+    page[2000:2400, 3000:3060] = (200, 20, 40)
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, "PNG", compress_level=1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("p001.png", buffer.getvalue())
+    return "one 8600x11500 colour page (99 MP)"
+
+
 def many_pages(path: Path) -> str:
     """60 ordinary 1654x2339 colour pages: memory must not grow with the archive."""
     rng = np.random.default_rng(1)
@@ -96,6 +107,7 @@ CASES = {
     "overlapping_entries": overlapping,
     "ratio_edge_members": many_ratio_members,
     "largest_allowed_page": largest_page,
+    "largest_colour_page": largest_colour_page,
     "many_pages": many_pages,
 }
 

@@ -25,7 +25,6 @@ from mangaclean.io import (
     drops_alpha,
     encode_image,
     format_for,
-    is_image_name,
     max_file_bytes,
     read_image,
     write_bytes_atomic,
@@ -169,8 +168,8 @@ def _lossy(plan: batch.Plan, request: batch.Request) -> bool:
     if "page" not in request.roles:
         return False
     names = [job.outputs["page"] for job in plan.pages]
-    names += [m.out_name for job in plan.archives for m in job.members if m.outputs or m.out_name]
-    return any(name and is_image_name(name) and format_for(name) in LOSSY_FORMATS for name in names)
+    names += [m.out_name for job in plan.archives for m in job.members if m.page and m.out_name]
+    return any(format_for(name) in LOSSY_FORMATS for name in names)
 
 
 def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, quiet: bool) -> int:
