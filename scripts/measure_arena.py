@@ -14,9 +14,10 @@ import statistics
 def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
     import time
 
+    from mangaclean.backends import shipped_model
+    from mangaclean.backends.onnx_runtime import OnnxSegmenter
     from mangaclean.export.measure_worker import peak_rss_mb, rss_mb
     from mangaclean.io import decode_image
-    from mangaclean.runtime import OnnxSegmenter, shipped_model
 
     segmenter = OnnxSegmenter(shipped_model("segmenter"), threads, arena=arena)
     page = decode_image(data, "page").pixels

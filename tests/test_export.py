@@ -15,10 +15,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
+from mangaclean.backends.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from mangaclean.backends.manifest import read_manifest, write_manifest  # noqa: E402
 from mangaclean.errors import ModelError  # noqa: E402
 from mangaclean.export import commands  # noqa: E402
-from mangaclean.export.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from mangaclean.export.manifest import read_manifest, write_manifest  # noqa: E402
 from mangaclean.export.onnx import check_parity, export_with_manifest, onnx_session  # noqa: E402
 from mangaclean.export.quantize import (  # noqa: E402
     inpainter_feeds,

@@ -6,8 +6,8 @@ import pytest
 from pages import colour_page, manga_page
 
 from mangaclean import Cleaner, CleanOptions, clean_page, masks, regions, remove, text_mask
+from mangaclean.backends import load_models
 from mangaclean.masks import refine_text_mask
-from mangaclean.runtime import load_models
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_import_does_not_need_torch():
     import sys
 
     code = (
-        "import sys, mangaclean, mangaclean.runtime; from mangaclean.cli import build_parser; "
+        "import sys, mangaclean, mangaclean.backends; from mangaclean.cli import build_parser; "
         "build_parser(); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

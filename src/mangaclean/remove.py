@@ -8,8 +8,8 @@ import numpy as np
 
 from mangaclean import masks
 from mangaclean.backends import Inpainter
+from mangaclean.backends.tiling import tiles
 from mangaclean.regions import TextRegion
-from mangaclean.tiling import tiles
 
 # Context around a textured block handed to the inpainter: the block's size times this, each side,
 # and at least MIN_CONTEXT px.

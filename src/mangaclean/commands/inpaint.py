@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from mangaclean import batch
+from mangaclean.backends import load_inpainter
 from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import read_image, read_mask, write_image
 from mangaclean.remove import inpaint_mask
-from mangaclean.runtime import load_inpainter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -150,7 +150,7 @@ class Runner:
         return path
 
     def quantize(self, fp32: Path, kind: str) -> Path:
-        from mangaclean.export.manifest import read_manifest
+        from mangaclean.backends.manifest import read_manifest
         from mangaclean.export.quantize import (
             inpainter_feeds,
             quantize_with_manifest,

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from mangaclean.backends.manifest import write_manifest
 from mangaclean.errors import ModelError
-from mangaclean.export.manifest import write_manifest
 from mangaclean.models.registry import describe
 
 log = logging.getLogger(__name__)

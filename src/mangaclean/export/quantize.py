@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from mangaclean.backends.manifest import read_manifest, write_manifest
 from mangaclean.errors import ModelError
-from mangaclean.export.manifest import read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from pages import manga_page
 
+from mangaclean.backends import load_models
+from mangaclean.backends.onnx_runtime import OnnxInpainter, OnnxSegmenter
+from mangaclean.backends.tiling import tile_spans
 from mangaclean.errors import ModelError
 from mangaclean.pipeline import Models, clean_page
-from mangaclean.runtime import OnnxInpainter, OnnxSegmenter, load_models
-from mangaclean.tiling import tile_spans
 
 torch = pytest.importorskip("torch")
 
@@ -115,8 +116,8 @@ def test_a_corrupted_model_file_is_refused(exported, tmp_path):
 
 def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
     """``torch:WEIGHTS`` (bench's eager engine) gives the ONNX runtime's probabilities."""
-    from mangaclean.export.checkpoint import save_checkpoint
-    from mangaclean.runtime import load_segmenter
+    from mangaclean.backends import load_segmenter
+    from mangaclean.backends.checkpoint import save_checkpoint
 
     folder, models = exported
     save_checkpoint(models["seg_tiny"], tmp_path / "seg_tiny.safetensors")
