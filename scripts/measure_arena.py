@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    from mangaclean.eval.bench import _bench_pages
+    from mangaclean.commands.bench import _bench_pages
 
     context = multiprocessing.get_context("spawn")
     pages = _bench_pages([], ["S", "M", "L"])[-3:]

@@ -131,7 +131,7 @@ def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
 
 
 def test_bench_configs_take_paths_and_labels():
-    from mangaclean.eval.bench import parse_config
+    from mangaclean.commands.bench import parse_config
 
     plain = parse_config("classical")
     assert (plain.label, plain.segmenter, plain.inpainter) == ("classical", "classical", "auto")

@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mangaclean.eval.memory import peak_rss_mb
 from mangaclean.eval.reports import machine
-from mangaclean.export.measure_worker import peak_rss_mb
 
 STAGES = ("read", "segment", "refine", "fill", "inpaint", "write")
 SIZES = {"S": (827, 1170), "M": (1807, 2570), "L": (6000, 8000)}

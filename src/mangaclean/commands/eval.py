@@ -241,7 +241,7 @@ def _run_balloons(args):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m mangaclean.eval.commands WHAT ...``: the eval commands without the rest of the CLI
+    """``python -m mangaclean.commands.eval WHAT ...``: the eval commands without the rest of the CLI
     (e.g. from a separate environment with opencv-contrib for ``fsr``, where torch is absent)."""
     import logging
 
