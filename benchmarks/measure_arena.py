@@ -1,7 +1,7 @@
 """ONNX Runtime's CPU memory arena on vs off for the shipped segmenter: time and memory per page size.
 
 Each (page, setting) runs in a fresh process (RSS is per process), settings alternate over rounds.
-``python scripts/measure_arena.py [--rounds 2] [--threads N]``; prints a markdown table.
+``python benchmarks/measure_arena.py [--rounds 2] [--threads N]``; prints a markdown table.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
 
     from mangaclean.backends import shipped_model
     from mangaclean.backends.onnx_runtime import OnnxSegmenter
-    from mangaclean.export.measure_worker import peak_rss_mb, rss_mb
+    from mangaclean.eval.memory import peak_rss_mb, rss_mb
     from mangaclean.io import decode_image
 
     segmenter = OnnxSegmenter(shipped_model("segmenter"), threads, arena=arena)

@@ -1,4 +1,4 @@
-"""The seed's cost claims, each measured side by side by ``mangaclean.export.measure``.
+"""The original design's cost claims, each measured side by side by ``measure.py``.
 
 (a) width 2 vs width 1 MobileNetV2 encoder; (b) ``masked_fill_`` vs ``torch.where`` partial
 convolution; (c) depthwise-separable vs standard partial convolutions; (d) the three decoder
@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from mangaclean.export.measure import INPAINT_SIZE, SEG_SIZE, Runner, gflops, params
+from runner import INPAINT_SIZE, SEG_SIZE, Runner, gflops, params
+
 from mangaclean.models.encoders.mobilenet_v2 import MobileNetV2Config
 from mangaclean.models.registry import model_config
 
