@@ -19,7 +19,7 @@ import numpy as np
 
 from mangaclean.backends import load_models
 from mangaclean.io import as_gray, read_image, read_mask
-from mangaclean.masks import grow
+from mangaclean.maskops import grow
 from mangaclean.pipeline import clean_page
 
 OFF = 40
