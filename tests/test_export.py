@@ -34,7 +34,7 @@ TINY = [
     "inpaint_pconv_tiny",
     "inpaint_gated_tiny",
     "inpaint_gated_fill_tiny",
-    "inpaint_seed_attention_tiny",
+    "inpaint_mask_attention_tiny",
 ]
 
 
@@ -159,4 +159,4 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(ModelError):
         commands.run(_parse(["--variant", "nope", "--out", str(out)]))
     assert commands.run(_parse(["--list"])) == 0
-    assert "seg_mnv2_seed" in capsys.readouterr().out
+    assert "seg_mnv2_x2_original" in capsys.readouterr().out

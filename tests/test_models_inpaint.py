@@ -16,7 +16,7 @@ from mangaclean.models.inpaint.partial_conv import (  # noqa: E402
 from mangaclean.models.inpaint.unet import pyramid_fill  # noqa: E402
 from mangaclean.models.registry import build, build_model, model_config  # noqa: E402
 
-TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_gated_fill_tiny", "inpaint_seed_attention_tiny"]
+TINY = ["inpaint_pconv_tiny", "inpaint_gated_tiny", "inpaint_gated_fill_tiny", "inpaint_mask_attention_tiny"]
 
 
 def _hole_8x8() -> torch.Tensor:
@@ -156,7 +156,7 @@ def test_variant_sizes() -> None:
     assert count("inpaint_pconv_paper") > 30e6
     assert 17e6 < count("inpaint_pconv_deep") < 19.5e6
     small = count("inpaint_pconv_small")
-    for name in ("inpaint_gated_small", "inpaint_seed_attention"):
+    for name in ("inpaint_gated_small", "inpaint_mask_attention"):
         assert 0.8 < count(name) / small < 1.25  # "of similar size"
 
 

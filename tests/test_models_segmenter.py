@@ -1,4 +1,4 @@
-"""Segmentation networks: tiny variants on CPU, plus structural checks of the seed's design."""
+"""Segmentation networks: tiny variants on CPU, plus structural checks of the original design's design."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_predict_pads_to_the_stride_like_the_runtime() -> None:
 
 def test_seed_design_matches_its_published_size() -> None:
     """Width 2: ~7.0M convolution parameters; the scSE blocks ~0.17M; output stride 8."""
-    encoder = build_model("seg_mnv2_seed").encoder
+    encoder = build_model("seg_mnv2_x2_original").encoder
     scse = sum(p.numel() for m in encoder.modules() if isinstance(m, SCSE) for p in m.parameters())
     convs = sum(
         m.weight.numel()
@@ -105,7 +105,7 @@ def test_mobilenet_widths_and_output_strides(width: float, stride: int) -> None:
 
 def test_registry_names_kinds_and_config_round_trip() -> None:
     segmenters, inpainters = list_variants("segmenter"), list_variants("inpainter")
-    for name in ["seg_mnv2_seed", "seg_mnv2_light", "seg_xception_slim", *TINY]:
+    for name in ["seg_mnv2_x2_original", "seg_mnv2_light", "seg_xception_slim", *TINY]:
         assert name in segmenters
     assert set(segmenters).isdisjoint(inpainters)
     for name in list_variants():

@@ -23,9 +23,9 @@ DASH_SIZE = 4.0
 # and at most this share of the ring is ink (glyph parts the prediction missed, an outline).
 MAX_RING_INK = 0.35
 # A block whose glyph side is light is outlined dark text (white-bordered lettering over art) when
-# the dark pixels its light components enclose are at least this share of their area. Rendered
-# Japanese and Latin lines (two fonts, 14-24 px): plain white text encloses 0.01-0.32 (counters),
-# a 1-3 px white border around dark glyphs 0.16-1.7 (mostly above 0.3).
+# the dark pixels its light components enclose are at least this share of their area: plain white
+# text encloses only its counters (a small share), a thin white border encloses the dark strokes
+# themselves (usually a larger one); the cut lies between the two on rendered Japanese and Latin.
 OUTLINED_SHARE = 0.35
 
 

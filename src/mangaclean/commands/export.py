@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exporter",
         choices=("dynamo", "torchscript"),
         default="dynamo",
-        help="torch.onnx exporter (default dynamo; torchscript is ~20x faster to run)",
+        help="torch.onnx exporter (default dynamo; torchscript is much faster to run)",
     )
     parser.add_argument("--no-check", action="store_true", help="skip the ONNX-vs-eager check")
     parser.add_argument(
