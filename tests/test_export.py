@@ -85,6 +85,7 @@ def test_checkpoint_rebuilds_the_model_from_its_manifest(tmp_path: Path, name: s
         load_checkpoint(tmp_path / f"{name}.safetensors")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["seg_tiny", "inpaint_pconv_tiny"])
 def test_default_dynamo_exporter_matches_eager(tmp_path: Path, name: str) -> None:
     model = build_model(name).eval()

@@ -90,6 +90,8 @@ def test_text_mask_matches_mask_command_contract(models):
     page, truth = manga_page(8)
     mask = text_mask(page, models)
     assert mask.dtype == bool and mask.shape == page.shape
+    assert not (mask & ~maskops.grow(truth, 1)).any()  # glyph pixels only, no margin
+    assert (mask & truth).sum() >= 0.4 * truth.sum()  # the balloons' glyphs (classical misses tone)
 
 
 def test_cleaner_api_accepts_paths_and_arrays(tmp_path):
