@@ -154,3 +154,26 @@ def test_grey_inpainting_network_fills_each_colour_channel(exported):
     assert out.shape == image.shape
     assert np.array_equal(out[..., 0], single)
     assert np.array_equal(out[..., 1], inpainter.inpaint(np.zeros((70, 90), np.uint8), hole))
+
+
+def test_every_registered_backend_loads_by_name(monkeypatch):
+    from mangaclean.backends import INPAINTERS, SEGMENTERS, load_inpainter, load_segmenter
+    from mangaclean.errors import BackendUnavailableError
+
+    for name in SEGMENTERS:
+        try:
+            segmenter = load_segmenter(name, threads=1)
+        except BackendUnavailableError:  # ppocr without the eval extra
+            continue
+        assert callable(segmenter.probability) and segmenter.name
+    for name in INPAINTERS:
+        try:
+            inpainter = load_inpainter(name, threads=1)
+        except ModelError as exc:  # net-*: no inpainting network ships yet
+            assert "ships no inpainter" in str(exc)
+            continue
+        assert callable(inpainter.inpaint) and inpainter.name
+    with pytest.raises(ModelError, match="unknown inpainter"):
+        load_inpainter("nonsense")
+    monkeypatch.setitem(SEGMENTERS, "mine", lambda threads: "a plugged-in backend")
+    assert load_segmenter("mine") == "a plugged-in backend"
