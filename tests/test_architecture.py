@@ -169,3 +169,10 @@ def test_inference_reaches_torch_only_through_the_optional_eager_backend():
 def test_reachability_counts_the_packages_an_import_runs():
     graph = _with_parents({"a": {"p.q.r"}, "p": {"x"}, "p.q": set(), "p.q.r": set(), "x": set()})
     assert _reachable(graph, ["a"]) == {"a", "p", "p.q", "p.q.r", "x"}
+
+
+if __name__ == "__main__":  # python tests/test_architecture.py: the same checks, as a report
+    graph = _graph()
+    reached = _reachable(_with_parents(graph), [PACKAGE, *_inference_modules(graph)])
+    print(f"{len(graph)} modules; cycles: {_cycles(graph) or 'none'}")
+    print("inference reaches:", sorted(m for m in reached if m.startswith(PACKAGE)))
