@@ -171,6 +171,13 @@ def test_reachability_counts_the_packages_an_import_runs():
     assert _reachable(graph, ["a"]) == {"a", "p", "p.q", "p.q.r", "x"}
 
 
+def test_the_networks_import_nothing_else_from_the_package():
+    graph = _graph()
+    networks = {m for m in graph if m.startswith("mangaclean.models")}
+    outside = {(m, t) for m in networks for t in graph[m] if t.startswith(PACKAGE) and t not in networks}
+    assert outside == set()
+
+
 if __name__ == "__main__":  # python tests/test_architecture.py: the same checks, as a report
     graph = _graph()
     reached = _reachable(_with_parents(graph), [PACKAGE, *_inference_modules(graph)])
