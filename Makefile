@@ -33,8 +33,8 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 
 # Training (CPU by default; add DEVICE=cuda on a GPU machine). Runs resume from their checkpoint.
 DEVICE ?= cpu

@@ -17,10 +17,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mangaclean.backends import load_models
 from mangaclean.io import as_gray, read_image, read_mask
-from mangaclean.masks import grow
+from mangaclean.maskops import grow
 from mangaclean.pipeline import clean_page
-from mangaclean.runtime import load_models
 
 OFF = 40
 AWAY = 6

@@ -91,7 +91,7 @@ def drawings() -> list[Path]:
 
 def few_text_lines(files: list[Path]) -> list[Path]:
     """The readable drawings in which PP-OCR detects at most MAX_TEXT_LINES text lines."""
-    from mangaclean.eval.ppocr import PPOCRSegmenter
+    from mangaclean.backends.ppocr import PPOCRSegmenter
 
     detector = PPOCRSegmenter(threads=2)
     kept = []

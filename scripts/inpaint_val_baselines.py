@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import torch
 
-from mangaclean.inpainters import OpenCVInpainter
+from mangaclean.backends.opencv import OpenCVInpainter
 from mangaclean.models.inpaint.unet import pyramid_fill
 from mangaclean.models.registry import model_config
 from mangaclean.train.config import load_config

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mangaclean.export.checkpoint import load_checkpoint, save_checkpoint
+from mangaclean.backends.checkpoint import load_checkpoint, save_checkpoint
 
 
 def main() -> None:

@@ -19,6 +19,13 @@ def _one_torch_thread():
     torch.set_num_threads(before)
 
 
+def pytest_generate_tests(metafunc):
+    """Run a ``ModelTester`` class's tests once per name in its ``variants`` (tests/model_tester.py)."""
+    variants = getattr(metafunc.cls, "variants", None)
+    if variants and "variant" in metafunc.fixturenames:
+        metafunc.parametrize("variant", variants)
+
+
 @pytest.fixture(scope="session")
 def cjk_fonts():
     """The font library for synthetic pages; skips the test where no Japanese font is installed."""

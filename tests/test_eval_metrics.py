@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from mangaclean.backends.ppocr import boxes_to_glyphs, glyphs_in_box
 from mangaclean.eval import sfx
 from mangaclean.eval.boxes_eval import box_glyphs, score_boxes
 from mangaclean.eval.metrics import MaskCounts, grow, mean_ssim, psnr, score_mask
-from mangaclean.eval.ppocr import boxes_to_glyphs, glyphs_in_box
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("rapidocr_onnxruntime")
 
-from mangaclean.runtime import load_segmenter  # noqa: E402
+from mangaclean.backends import load_segmenter  # noqa: E402
 
 
 @pytest.fixture(scope="module")

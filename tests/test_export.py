@@ -15,10 +15,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
+from mangaclean.backends.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from mangaclean.backends.manifest import read_manifest, write_manifest  # noqa: E402
+from mangaclean.commands import export as commands  # noqa: E402
 from mangaclean.errors import ModelError  # noqa: E402
-from mangaclean.export import commands  # noqa: E402
-from mangaclean.export.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from mangaclean.export.manifest import read_manifest, write_manifest  # noqa: E402
 from mangaclean.export.onnx import check_parity, export_with_manifest, onnx_session  # noqa: E402
 from mangaclean.export.quantize import (  # noqa: E402
     inpainter_feeds,
@@ -26,16 +26,6 @@ from mangaclean.export.quantize import (  # noqa: E402
     segmenter_feeds,
 )
 from mangaclean.models.registry import build_model  # noqa: E402
-
-TINY = [
-    "seg_mnv2_tiny",
-    "seg_xception_tiny",
-    "seg_tiny",
-    "inpaint_pconv_tiny",
-    "inpaint_gated_tiny",
-    "inpaint_gated_fill_tiny",
-    "inpaint_seed_attention_tiny",
-]
 
 
 def _pages(count: int = 3) -> list[np.ndarray]:
@@ -69,8 +59,8 @@ def test_manifest_round_trip_and_sha256_check(tmp_path: Path) -> None:
 
 def test_runtime_modules_do_not_import_torch() -> None:
     code = (
-        "import sys, mangaclean.export.manifest, mangaclean.export.quantize, "
-        "mangaclean.export.report; assert 'torch' not in sys.modules"
+        "import sys, mangaclean.backends, mangaclean.backends.manifest, mangaclean.export.quantize; "
+        "assert 'torch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -95,22 +85,7 @@ def test_checkpoint_rebuilds_the_model_from_its_manifest(tmp_path: Path, name: s
         load_checkpoint(tmp_path / f"{name}.safetensors")
 
 
-@pytest.mark.parametrize("name", TINY)
-def test_onnx_matches_eager_at_several_sizes(tmp_path: Path, name: str) -> None:
-    model = build_model(name).eval()
-    path = tmp_path / f"{name}.onnx"
-    export_with_manifest(model, path, dynamo=False)
-    assert check_parity(model, path, sizes=((3, 5), (2, 7), (5, 2))) <= 1e-4
-    session = onnx_session(path)
-    inputs = [i.name for i in session.get_inputs()]
-    outputs = [o.name for o in session.get_outputs()]
-    if model.kind == "segmenter":
-        assert (inputs, outputs) == (["image"], ["logits"])
-    else:
-        assert (inputs, outputs) == (["image", "hole"], ["inpainted"])
-    assert read_manifest(path)["variant"] == name
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["seg_tiny", "inpaint_pconv_tiny"])
 def test_default_dynamo_exporter_matches_eager(tmp_path: Path, name: str) -> None:
     model = build_model(name).eval()
@@ -159,4 +134,4 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(ModelError):
         commands.run(_parse(["--variant", "nope", "--out", str(out)]))
     assert commands.run(_parse(["--list"])) == 0
-    assert "seg_mnv2_seed" in capsys.readouterr().out
+    assert "seg_mnv2_x2_original" in capsys.readouterr().out

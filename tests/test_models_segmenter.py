@@ -1,12 +1,16 @@
-"""Segmentation networks: tiny variants on CPU, plus structural checks of the seed's design."""
+"""Segmentation networks: tiny variants on CPU (``ModelTester``), structural checks of the original
+design, the registry."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
+
+from model_tester import TINY, TINY_SEGMENTERS, ModelTester  # noqa: E402
 
 from mangaclean.models.encoders.mobilenet_v2 import (  # noqa: E402
     MobileNetV2Config,
@@ -22,48 +26,18 @@ from mangaclean.models.registry import (  # noqa: E402
     model_config,
 )
 
-TINY = ["seg_mnv2_tiny", "seg_xception_tiny", "seg_tiny"]
+
+class TestTinySegmenters(ModelTester):
+    variants = TINY_SEGMENTERS
+
+    def check_output(self, model, inputs, output) -> None:
+        probability = model.predict(inputs[0])
+        assert probability.shape == output.shape
+        assert 0.0 <= float(probability.min()) and float(probability.max()) <= 1.0
 
 
 def _page(generator: torch.Generator, batch: int = 1, h: int = 97, w: int = 161) -> torch.Tensor:
     return torch.rand(batch, 1, h, w, generator=generator) * 2.0 - 1.0
-
-
-@pytest.mark.parametrize("name", TINY)
-def test_shapes_at_odd_sizes(name: str) -> None:
-    model = build_model(name).eval()
-    x = _page(torch.Generator().manual_seed(0), batch=2)
-    with torch.no_grad():
-        logits = model(x)
-    assert logits.shape == (2, 1, 97, 161)
-    probability = model.predict(x)
-    assert probability.shape == (2, 1, 97, 161)
-    assert 0.0 <= float(probability.min()) and float(probability.max()) <= 1.0
-
-
-@pytest.mark.parametrize("name", TINY)
-def test_every_parameter_gets_a_gradient(name: str) -> None:
-    model = build_model(name).train()
-    x = _page(torch.Generator().manual_seed(1), batch=2, h=64, w=96)
-    model(x).square().mean().backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None]
-    assert not missing
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
-
-
-@pytest.mark.parametrize("name", TINY)
-def test_eval_is_deterministic_and_state_dict_round_trips(name: str) -> None:
-    torch.manual_seed(0)
-    model = build_model(name).eval()
-    x = _page(torch.Generator().manual_seed(2))
-    with torch.no_grad():
-        first, second = model(x), model(x)
-    assert torch.equal(first, second)
-    torch.manual_seed(123)
-    clone = build_model(name).eval()
-    clone.load_state_dict(model.state_dict())
-    with torch.no_grad():
-        assert torch.equal(clone(x), first)
 
 
 def test_predict_pads_to_the_stride_like_the_runtime() -> None:
@@ -77,9 +51,9 @@ def test_predict_pads_to_the_stride_like_the_runtime() -> None:
     assert torch.allclose(model.predict(x), expected)
 
 
-def test_seed_design_matches_its_published_size() -> None:
+def test_original_design_matches_its_published_size() -> None:
     """Width 2: ~7.0M convolution parameters; the scSE blocks ~0.17M; output stride 8."""
-    encoder = build_model("seg_mnv2_seed").encoder
+    encoder = build_model("seg_mnv2_x2_original").encoder
     scse = sum(p.numel() for m in encoder.modules() if isinstance(m, SCSE) for p in m.parameters())
     convs = sum(
         m.weight.numel()
@@ -105,7 +79,7 @@ def test_mobilenet_widths_and_output_strides(width: float, stride: int) -> None:
 
 def test_registry_names_kinds_and_config_round_trip() -> None:
     segmenters, inpainters = list_variants("segmenter"), list_variants("inpainter")
-    for name in ["seg_mnv2_seed", "seg_mnv2_light", "seg_xception_slim", *TINY]:
+    for name in ["seg_mnv2_x2_original", "seg_mnv2_light", "seg_xception_slim", *TINY_SEGMENTERS]:
         assert name in segmenters
     assert set(segmenters).isdisjoint(inpainters)
     for name in list_variants():
@@ -114,3 +88,15 @@ def test_registry_names_kinds_and_config_round_trip() -> None:
         assert config_from_dict(kind_of(config), data) == config
     with pytest.raises(KeyError):
         model_config("no_such_variant")
+
+
+def test_every_family_has_a_tiny_variant_and_shipped_weights_use_registry_names() -> None:
+    def family(name: str) -> str:
+        config = model_config(name)
+        return config.encoder if kind_of(config) == "segmenter" else config.family
+
+    assert {family(n) for n in list_variants()} == {family(n) for n in TINY}
+    weights = Path(__file__).parents[1] / "src" / "mangaclean" / "weights"
+    for manifest in weights.glob("*.json"):
+        if manifest.name != "defaults.json":
+            assert json.loads(manifest.read_text())["variant"] in list_variants()

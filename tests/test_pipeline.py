@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from pages import colour_page, manga_page
 
-from mangaclean import Cleaner, CleanOptions, clean_page, masks, regions, remove, text_mask
+from mangaclean import Cleaner, CleanOptions, clean_page, maskops, regions, remove, text_mask
+from mangaclean.backends import load_models
 from mangaclean.masks import refine_text_mask
-from mangaclean.runtime import load_models
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,8 @@ def test_text_mask_matches_mask_command_contract(models):
     page, truth = manga_page(8)
     mask = text_mask(page, models)
     assert mask.dtype == bool and mask.shape == page.shape
+    assert not (mask & ~maskops.grow(truth, 1)).any()  # glyph pixels only, no margin
+    assert (mask & truth).sum() >= 0.4 * truth.sum()  # the balloons' glyphs (classical misses tone)
 
 
 def test_cleaner_api_accepts_paths_and_arrays(tmp_path):
@@ -109,7 +111,7 @@ def test_import_does_not_need_torch():
     import sys
 
     code = (
-        "import sys, mangaclean, mangaclean.runtime; from mangaclean.cli import build_parser; "
+        "import sys, mangaclean, mangaclean.backends; from mangaclean.cli import build_parser; "
         "build_parser(); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -145,10 +147,10 @@ def test_components_match_connected_components_including_nested_ones():
     mask[30:40, 30:40] = True  # ...with a component inside its hole
     mask[70:75, 5:6] = True
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    found = masks.components(mask)
+    found = maskops.components(mask)
     assert sorted(box for box, _ in found) == sorted(tuple(int(v) for v in s[:4]) for s in stats[1:count])
     assert all(mask[py, px] for _, (px, py) in found)
-    assert masks.components(np.zeros((5, 5), bool)) == []
+    assert maskops.components(np.zeros((5, 5), bool)) == []
 
 
 class _CountingInpainter:
@@ -260,7 +262,7 @@ def test_refine_takes_the_strokes_of_outlined_lettering(outlined):
     cv2.putText(text, "MANGA WORD", (10, 55), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 255, 3, cv2.LINE_AA)
     strokes = text > 127
     if outlined:
-        page[masks.grow(strokes, 3)] = 245
+        page[maskops.grow(strokes, 3)] = 245
         page[strokes] = 10
     else:
         page[strokes] = 245
@@ -273,7 +275,7 @@ def test_refine_takes_the_strokes_of_outlined_lettering(outlined):
     else:
         outside = (~strokes).astype(np.uint8)
         cv2.floodFill(outside, None, (0, 0), 2)
-        counters = (outside == 1) & ~masks.grow(strokes, 1)  # inside "A", "G", "O", "R", "D"
+        counters = (outside == 1) & ~maskops.grow(strokes, 1)  # inside "A", "G", "O", "R", "D"
         assert counters.sum() > 20 and not tight[counters].any()
 
 
@@ -283,17 +285,17 @@ def test_flat_blocks_repaint_the_noisy_paper_around_them_but_no_ink():
     page = np.full((80, 80), 250, np.uint8)
     glyph = np.zeros(page.shape, bool)
     glyph[30:50, 38:42] = True  # a glyph stroke
-    ringing = masks.grow(glyph, 10) & ~glyph
+    ringing = maskops.grow(glyph, 10) & ~glyph
     page[ringing] = 250 - np.random.default_rng(0).integers(0, 12, int(ringing.sum()))
     page[glyph] = 10
     page[:, 52:54] = 0  # a balloon outline 10 px from the stroke
     blocks, removal = regions.find_regions(page, page, glyph)
     (block,) = blocks
     assert block.fill is not None and abs(block.fill[0] - 245) <= 6
-    margin_only = masks.grow(glyph, block.margin)
+    margin_only = maskops.grow(glyph, block.margin)
     assert removal.sum() > margin_only.sum()  # the halo took paper beyond the margin
     assert not removal[:, 52:54].any()
-    assert removal[margin_only].all() and not removal[~masks.grow(glyph, block.margin + regions.HALO)].any()
+    assert removal[margin_only].all() and not removal[~maskops.grow(glyph, block.margin + regions.HALO)].any()
 
 
 @pytest.mark.parametrize("mass", [True, False])
@@ -331,7 +333,7 @@ def test_the_white_border_of_lettering_over_a_dark_mass_is_inpainted_with_it():
     for top in (10, 34, 58, 82, 106, 130):
         glyphs[top : top + 19, 28:31] = True
         glyphs[top + 8 : top + 11, 20:40] = True
-    border = masks.grow(glyphs, 6) & ~glyphs
+    border = maskops.grow(glyphs, 6) & ~glyphs
     page[border] = 250
     page[glyphs] = 10
     blocks, removal = regions.find_regions(page, page, glyphs)
@@ -362,3 +364,15 @@ def test_the_readme_python_api_runs_as_written(tmp_path, monkeypatch):
     assert cleaned.mode == "L" and round(cleaned.info["dpi"][0]) == 300
     assert np.array_equal(np.asarray(cleaned), np.asarray(Image.open(tmp_path / "pixels_only.png")))
     assert Image.open(tmp_path / "page_mask.png").size == (300, 400)
+
+
+def test_region_repr_leaves_out_its_mask():
+    region = regions.TextRegion((3, 4, 500, 400), np.ones((400, 500), bool), "flat", (255,), 2.0, 3, True)
+    text = repr(region)
+    assert "box=(3, 4, 500, 400)" in text and "mask" not in text and len(text) < 200
+
+
+def test_inpaint_crops_merge_overlapping_boxes_in_x_y_w_h():
+    merged = remove._crops([(0, 0, 10, 10), (5, 5, 10, 10), (50, 50, 4, 4)], (64, 64))
+    assert sorted(merged) == [(0, 0, 15, 15), (50, 50, 4, 4)]
+    assert remove._context((40, 10, 8, 4), (64, 64)) == (8, 0, 56, 46)

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mangaclean.inpainters import OpenCVInpainter
-from mangaclean.runtime import load_inpainter
-from mangaclean.spectral import SpectralInpainter
+from mangaclean.backends import load_inpainter
+from mangaclean.backends.opencv import OpenCVInpainter
+from mangaclean.backends.spectral import SpectralInpainter
 
 
 def _dot_screen(h: int = 160, w: int = 200, period: float = 6.0) -> np.ndarray:

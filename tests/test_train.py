@@ -95,7 +95,7 @@ def test_tiny_model_overfits_one_batch():
 
 
 def test_resume_continues_exactly(tmp_path, cjk_fonts):
-    from mangaclean.export.checkpoint import load_checkpoint
+    from mangaclean.backends.checkpoint import load_checkpoint
     from mangaclean.train.loop import train
 
     straight = _tiny(tmp_path / "a", steps=4)

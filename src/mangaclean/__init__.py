@@ -6,8 +6,9 @@
 
 __version__ = "0.1.0"
 
+from mangaclean.backends import Models  # noqa: E402
 from mangaclean.cleaner import Cleaner  # noqa: E402
-from mangaclean.pipeline import CleanOptions, CleanResult, Models, clean_page, text_mask  # noqa: E402
+from mangaclean.pipeline import CleanOptions, CleanResult, clean_page, text_mask  # noqa: E402
 
 __all__ = [
     "Cleaner",

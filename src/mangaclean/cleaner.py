@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
+from mangaclean.backends import load_models
 from mangaclean.io import Page, check_pixels, read_image
 from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
-from mangaclean.runtime import load_models
 
 
 class Cleaner:

@@ -24,15 +24,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "mask": ("mangaclean.commands.mask", "write text masks only (255 = text)"),
     "inpaint": ("mangaclean.commands.inpaint", "fill a given mask with an inpainter"),
-    "eval": ("mangaclean.eval.commands", "score masks, boxes or inpainting on real pages"),
-    "bench": ("mangaclean.eval.bench", "time the pipeline per stage (speed and memory)"),
-    "synth": ("mangaclean.data.commands", "render synthetic manga pages with known text masks"),
-    "masks-from-pairs": ("mangaclean.data.pairs_command", "derive text masks from raw/clean pairs"),
+    "eval": ("mangaclean.commands.eval", "score masks, boxes or inpainting on real pages"),
+    "bench": ("mangaclean.commands.bench", "time the pipeline per stage (speed and memory)"),
+    "synth": ("mangaclean.commands.synth", "render synthetic manga pages with known text masks"),
+    "masks-from-pairs": ("mangaclean.commands.masks_from_pairs", "derive text masks from raw/clean pairs"),
     "train": (
-        "mangaclean.train.commands",
+        "mangaclean.commands.train",
         "train a segmenter or inpainter (needs the train extra)",
     ),
-    "export": ("mangaclean.export.commands", "export a checkpoint to ONNX (needs the train extra)"),
+    "export": ("mangaclean.commands.export", "export a checkpoint to ONNX (needs the train extra)"),
 }
 
 

@@ -2,24 +2,19 @@
 
 The network (or classical detector) says roughly where text is; inside each text block the
 glyph pixels are then separated from the local background by binarisation (Otsu in the block's
-crop), as every good peer does after its network. The removal mask grows the glyphs by a margin
-scaled to their stroke width plus a user offset, so anti-aliased edges leave no ghost, while ink
-that belongs to the art (a balloon outline next to a glyph) is protected.
+crop), as every good peer does after its network. The removal mask (``regions.py``) then grows
+the glyphs by a margin scaled to their stroke width plus a user offset, so anti-aliased edges
+leave no ghost, while ink that belongs to the art (a balloon outline next to a glyph) is
+protected. The mask helpers both stages share are in ``maskops.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-# A block's binarisation is trusted only if its two classes differ by at least this many levels.
-MIN_CONTRAST = 40
-# A background is flat when this share of its pixels is within FLAT_TOLERANCE grey levels of their
-# median colour.
-FLAT_SHARE = 0.92
-FLAT_TOLERANCE = 20
+from mangaclean.maskops import binarise_block, components, grow, is_flat, probability_level
+
 # On paper, an unpredicted ink mark enclosed in a block is lettering if it is at most this many
 # times the size of the block's glyphs, or DASH_SIZE times if it is a thin bar (a long dash "――").
 MARK_SIZE = 1.5
@@ -28,75 +23,10 @@ DASH_SIZE = 4.0
 # and at most this share of the ring is ink (glyph parts the prediction missed, an outline).
 MAX_RING_INK = 0.35
 # A block whose glyph side is light is outlined dark text (white-bordered lettering over art) when
-# the dark pixels its light components enclose are at least this share of their area. Rendered
-# Japanese and Latin lines (two fonts, 14-24 px): plain white text encloses 0.01-0.32 (counters),
-# a 1-3 px white border around dark glyphs 0.16-1.7 (mostly above 0.3).
+# the dark pixels its light components enclose are at least this share of their area: plain white
+# text encloses only its counters (a small share), a thin white border encloses the dark strokes
+# themselves (usually a larger one); the cut lies between the two on rendered Japanese and Latin.
 OUTLINED_SHARE = 0.35
-
-
-@dataclass(frozen=True)
-class Binarisation:
-    """How glyphs separate from their background in one block: ink darker (or lighter) than ``level``."""
-
-    level: int
-    dark_text: bool
-
-    def ink(self, gray: np.ndarray) -> np.ndarray:
-        """``(H, W)`` uint8 -> ``(H, W)`` bool, True where the pixel is on the glyph side."""
-        return gray <= self.level if self.dark_text else gray > self.level
-
-
-def disk(radius: int) -> np.ndarray:
-    """Elliptical structuring element of the given radius (``2r+1`` square)."""
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-
-def grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Dilate (radius > 0) or erode (radius < 0) a bool mask by a disk."""
-    if radius == 0:
-        return mask.copy()
-    op = cv2.dilate if radius > 0 else cv2.erode
-    return op(np.asarray(mask, dtype=bool).view(np.uint8), disk(abs(radius))).view(bool)  # no copies
-
-
-def binarise_block(gray: np.ndarray, coarse: np.ndarray, around: np.ndarray) -> Binarisation | None:
-    """Find the block's glyph side with Otsu, or None when the block has too little contrast.
-
-    gray: ``(h, w)`` uint8 crop; coarse: ``(h, w)`` bool predicted text; around: ``(h, w)`` bool
-    pixels near (not in) the prediction, used to tell which side is the background.
-    """
-    inside = gray[coarse | around]
-    if inside.size < 16:
-        return None
-    level, _ = cv2.threshold(inside.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    level = int(level)
-    dark, light = inside[inside <= level], inside[inside > level]
-    if dark.size == 0 or light.size == 0 or float(light.mean() - dark.mean()) < MIN_CONTRAST:
-        return None
-    dark_in_text = float((gray[coarse] <= level).mean()) if coarse.any() else 0.0
-    dark_around = float((gray[around] <= level).mean()) if around.any() else 0.5
-    return Binarisation(level, dark_text=dark_in_text >= dark_around)
-
-
-def probability_level(threshold: float) -> int:
-    """The uint8 probability (0-255 scale) at or above which a pixel counts as text."""
-    return max(1, round(threshold * 255))
-
-
-def components(mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
-    """The 8-connected components of a bool mask ``(H, W)``: ``((x, y, w, h), (px, py))`` each,
-    a bounding box and one pixel of the component.
-
-    Found from their outer contours, so no ``(H, W)`` int32 label image is ever made (192 MB on
-    a 6000x8000 scan): memory stays proportional to the components' outlines.
-    """
-    contours, hierarchy = cv2.findContours(
-        np.asarray(mask, dtype=bool).view(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
-    )
-    if hierarchy is None:
-        return []
-    outer = [c for c, h in zip(contours, hierarchy[0], strict=True) if h[3] < 0]  # holes have a parent
-    return [(cv2.boundingRect(c), (int(c[0, 0, 0]), int(c[0, 0, 1]))) for c in outer]
 
 
 def refine_text_mask(
@@ -132,16 +62,6 @@ def refine_text_mask(
             glyphs |= _outlined_strokes(glyphs)
         tight[window] |= glyphs
     return tight
-
-
-def is_flat(values: np.ndarray) -> bool:
-    """Whether pixel values ``(N,)`` or ``(N, C)`` are one flat colour (paper, a balloon): at least
-    FLAT_SHARE of them within FLAT_TOLERANCE levels of their median, in every channel."""
-    if values.shape[0] < 8:
-        return False
-    values = values.reshape(values.shape[0], -1)
-    deviation = np.abs(values.astype(np.int16) - np.median(values, axis=0)).max(axis=1)
-    return float((deviation <= FLAT_TOLERANCE).mean()) >= FLAT_SHARE
 
 
 def _glyph_pixels(ink: np.ndarray, pred: np.ndarray, near: np.ndarray, on_paper: bool) -> np.ndarray:
@@ -189,30 +109,3 @@ def _outlined_strokes(light: np.ndarray) -> np.ndarray:
     if area[enclosed].sum() < OUTLINED_SHARE * max(int(light.sum()), 1):
         return np.zeros_like(light)
     return enclosed[labels]
-
-
-def stroke_width(tight: np.ndarray) -> float:
-    """Typical stroke width (px) of the glyph pixels in ``tight`` ``(h, w)`` bool; 0 if empty."""
-    if not tight.any():
-        return 0.0
-    distance = cv2.distanceTransform(tight.astype(np.uint8), cv2.DIST_L2, 3)
-    ridge = distance[(distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3))))]
-    return float(2.0 * np.median(ridge)) if ridge.size else 1.0
-
-
-def margin_for(stroke: float, offset: int = 0) -> int:
-    """Removal margin (px) for glyphs of the given stroke width, plus the user's offset."""
-    return int(np.clip(round(0.35 * stroke + 1.5), 2, 8)) + offset
-
-
-def removal_mask(gray: np.ndarray, tight: np.ndarray, margin: int, rule: Binarisation | None) -> np.ndarray:
-    """Pixels to erase for one block: glyphs grown by ``margin`` (shrunk if negative), minus
-    ink that lies further than 1 px from any glyph (art next to the text, e.g. a balloon outline).
-
-    gray, tight: ``(h, w)`` crop; returns ``(h, w)`` bool.
-    """
-    grown = grow(tight, margin)
-    if rule is None or margin <= 1:
-        return grown
-    foreign_ink = rule.ink(gray) & ~grow(tight, 1)
-    return grown & ~foreign_ink

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mangaclean import masks, regions, remove
-from mangaclean.backends import Inpainter, Segmenter
+from mangaclean.backends.base import Models
 from mangaclean.io import as_gray
 
 FILL_CHOICES = ("auto", "white", "inpaint")
@@ -33,14 +33,6 @@ class CleanOptions:
             raise ValueError(f"fill must be one of {FILL_CHOICES}, not {self.fill!r}")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), not {self.threshold}")
-
-
-@dataclass(frozen=True)
-class Models:
-    """The two pluggable stages (see ``backends.py`` and ``runtime.load_models``)."""
-
-    segmenter: Segmenter
-    inpainter: Inpainter
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,15 @@ kind of background around it (flat paper or balloon -> fill; art or screentone -
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from mangaclean import masks
+from mangaclean import maskops
 
-# The ring just outside a block's removal pixels that decides flat (``masks.is_flat``) or not.
+# The ring just outside a block's removal pixels that decides flat (``maskops.is_flat``) or not.
 RING_WIDTH = 3
 # A flat block also repaints the paper-coloured pixels up to this many px beyond its removal
 # pixels (within FLAT_TOLERANCE of the fill): JPEG ringing around the erased glyphs would
@@ -33,12 +34,29 @@ class TextRegion:
     """
 
     box: tuple[int, int, int, int]
-    mask: np.ndarray
+    mask: np.ndarray = field(repr=False)
     background: str
     fill: tuple[int, ...] | None
     stroke: float
     margin: int
     dark_text: bool
+
+
+@dataclass(frozen=True)
+class Block:
+    """A group of glyphs with its removal pixels, before its background is known.
+
+    window: ``(rows, columns)`` slices of the page around it, with room for the margins.
+    removal: ``(h, w)`` bool, its own removal pixels in the window.
+    stroke: typical glyph stroke width in px; margin: removal margin in px (offset included).
+    rule: how its glyphs separate from their background, or None (too little contrast).
+    """
+
+    window: tuple[slice, slice]
+    removal: np.ndarray = field(repr=False)
+    stroke: float
+    margin: int
+    rule: maskops.Binarisation | None
 
 
 def find_regions(
@@ -50,71 +68,103 @@ def find_regions(
     offset: user margin offset in px (``--dilate``), may be negative.
     returns: the regions and the removal mask ``(H, W)`` bool.
     """
-    removal = np.zeros_like(tight)
-    grouped = []
-    for window, block in _blocks(tight):
-        rule = _block_rule(gray[window], block)
-        stroke = masks.stroke_width(block)
-        margin = masks.margin_for(stroke, offset)
-        mine = masks.removal_mask(gray[window], block, margin, rule)
-        removal[window] |= mine
-        if mine.any():
-            grouped.append((window, mine, stroke, margin, rule))
+    blocks, removal = measure_blocks(gray, tight, offset)
     regions = []
-    for window, mine, stroke, margin, rule in grouped:
-        fill = _flat_colour(pixels[window], mine, removal[window])
-        parts = [(mine, None)]
-        if fill:
-            off = _off_fill(pixels[window], fill)
-            on_art = _on_art(off, mine, removal[window])
-            paper = mine & ~on_art
-            paper |= _paper_halo(off, paper, removal[window] | on_art)
-            removal[window] |= paper | on_art
-            parts = [(paper, fill), (on_art, None)]
-        for part, colour in parts:
-            if not part.any():
-                continue
-            ys, xs = np.nonzero(part)
-            y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-            regions.append(
-                TextRegion(
-                    box=(window[1].start + x0, window[0].start + y0, x1 - x0, y1 - y0),
-                    mask=part[y0:y1, x0:x1],
-                    background="flat" if colour else "textured",
-                    fill=colour,
-                    stroke=stroke,
-                    margin=margin,
-                    dark_text=rule.dark_text if rule else True,
-                )
-            )
+    for block in blocks:  # in page order: a block sees the removal pixels its predecessors added
+        for part, colour in split_by_background(pixels, block, removal):
+            if part.any():
+                regions.append(_region(block, part, colour))
     return regions, removal
 
 
-def _blocks(tight: np.ndarray):
-    """Yield ``(window, block_mask)`` per group of glyphs; the window has room for the margins."""
+def measure_blocks(gray: np.ndarray, tight: np.ndarray, offset: int = 0) -> tuple[list[Block], np.ndarray]:
+    """Every group of glyphs with its binarisation, stroke width, margin and removal pixels.
+
+    gray: ``(H, W)`` uint8; tight: ``(H, W)`` bool glyph pixels; offset: user margin offset (px).
+    returns: the blocks that erase something, and the union of their removal pixels ``(H, W)`` bool.
+    """
+    removal = np.zeros_like(tight)
+    blocks = []
+    for window, glyphs in group_glyphs(tight):
+        rule = _block_rule(gray[window], glyphs)
+        stroke = maskops.stroke_width(glyphs)
+        margin = maskops.margin_for(stroke, offset)
+        mine = maskops.removal_mask(gray[window], glyphs, margin, rule)
+        removal[window] |= mine
+        if mine.any():
+            blocks.append(Block(window, mine, stroke, margin, rule))
+    return blocks, removal
+
+
+def split_by_background(
+    pixels: np.ndarray, block: Block, removal: np.ndarray
+) -> list[tuple[np.ndarray, tuple[int, ...] | None]]:
+    """The block's removal pixels as ``(part, fill colour or None)``: the whole block, textured
+    (None), unless the ring around it is flat; then the part on paper with its colour (plus the
+    paper halo around it) and the part lettered over art, textured.
+
+    pixels: ``(H, W)`` / ``(H, W, 3)`` uint8 page; removal: ``(H, W)`` bool, every block's removal
+    pixels, grown in place by what the flat parts add. Parts are ``(h, w)`` bool in the window.
+    """
+    window, mine = block.window, block.removal
+    fill = _flat_colour(pixels[window], mine, removal[window])
+    if not fill:
+        return [(mine, None)]
+    off = _off_fill(pixels[window], fill)
+    on_art = _on_art(off, mine, removal[window])
+    paper = mine & ~on_art
+    paper |= _paper_halo(off, paper, removal[window] | on_art)
+    removal[window] |= paper | on_art
+    return [(paper, fill), (on_art, None)]
+
+
+def group_glyphs(tight: np.ndarray) -> Iterator[tuple[tuple[slice, slice], np.ndarray]]:
+    """Yield ``(window, glyphs)`` per group of glyphs (about a balloon's worth): the window has room
+    for the margins, ``glyphs`` is ``(h, w)`` bool, the group's own pixels of ``tight`` in it."""
     height = _glyph_height(tight)
     link = int(np.clip(0.6 * height, 3, 40))
-    groups = masks.grow(tight, link)
+    groups = maskops.grow(tight, link)
     pad = 8 + RING_WIDTH + 2
-    for (x, y, w, h), (px, py) in masks.components(groups):
+    for (x, y, w, h), (px, py) in maskops.components(groups):
         y0, x0 = max(y - pad, 0), max(x - pad, 0)
         window = (
             slice(y0, min(y + h + pad, tight.shape[0])),
             slice(x0, min(x + w + pad, tight.shape[1])),
         )
         _, labels = cv2.connectedComponents(groups[window].view(np.uint8), connectivity=8)
-        block = tight[window] & (labels == labels[py - y0, px - x0])
-        if block.any():
-            yield window, block
+        glyphs = tight[window] & (labels == labels[py - y0, px - x0])
+        if glyphs.any():
+            yield window, glyphs
+
+
+def _region(block: Block, part: np.ndarray, colour: tuple[int, ...] | None) -> TextRegion:
+    """The text region of one part ``(h, w)`` bool (not empty) of a block's window."""
+    x, y, w, h = bounding_box(part)
+    return TextRegion(
+        box=(block.window[1].start + x, block.window[0].start + y, w, h),
+        mask=part[y : y + h, x : x + w],
+        background="flat" if colour else "textured",
+        fill=colour,
+        stroke=block.stroke,
+        margin=block.margin,
+        dark_text=block.rule.dark_text if block.rule else True,
+    )
+
+
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)`` of the True pixels of a non-empty ``(H, W)`` bool mask."""
+    ys, xs = np.nonzero(mask)
+    x, y = int(xs.min()), int(ys.min())
+    return x, y, int(xs.max()) + 1 - x, int(ys.max()) + 1 - y
 
 
 def _glyph_height(tight: np.ndarray) -> float:
-    heights = [box[3] for box, _ in masks.components(tight)]
+    heights = [box[3] for box, _ in maskops.components(tight)]
     return float(np.median(heights)) if heights else 0.0
 
 
-def _block_rule(gray: np.ndarray, block: np.ndarray) -> masks.Binarisation | None:
-    return masks.binarise_block(gray, block, masks.grow(block, 4) & ~masks.grow(block, 1))
+def _block_rule(gray: np.ndarray, block: np.ndarray) -> maskops.Binarisation | None:
+    return maskops.binarise_block(gray, block, maskops.grow(block, 4) & ~maskops.grow(block, 1))
 
 
 def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> tuple[int, ...] | None:
@@ -123,8 +173,8 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     pixels: the block's window of the page; mine: its own removal pixels; removal: every
     block's removal pixels in the window (never part of the ring).
     """
-    values = pixels[masks.grow(mine, RING_WIDTH) & ~removal]
-    if not masks.is_flat(values):
+    values = pixels[maskops.grow(mine, RING_WIDTH) & ~removal]
+    if not maskops.is_flat(values):
         return None
     return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
 
@@ -143,14 +193,14 @@ def _on_art(off: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> np.ndarra
     the art is thinner), with the thin light pixels within HALO px of them (that white border).
     Text lettered across a balloon's edge onto the art gets those inpainted instead of painted
     with the paper colour. off: ``_off_fill`` of the window; all ``(h, w)``; returns bool."""
-    art = masks.grow(masks.grow((off > masks.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
+    art = maskops.grow(maskops.grow((off > maskops.FLAT_TOLERANCE) & ~removal, -ART_LINE), ART_LINE)
     if not art.any():
         return np.zeros_like(mine)
-    light = (off <= masks.FLAT_TOLERANCE) & ~removal
-    paper = masks.grow(masks.grow(light, -ART_LINE), ART_LINE)
+    light = (off <= maskops.FLAT_TOLERANCE) & ~removal
+    paper = maskops.grow(maskops.grow(light, -ART_LINE), ART_LINE)
     to_art = cv2.distanceTransform((~art).view(np.uint8), cv2.DIST_L2, 3)
     to_paper = cv2.distanceTransform((~paper).view(np.uint8), cv2.DIST_L2, 3)
-    border = masks.grow(mine, HALO) & light & ~paper  # the lettering's white border over the art
+    border = maskops.grow(mine, HALO) & light & ~paper  # the lettering's white border over the art
     return (mine | border) & (to_art < to_paper)
 
 
@@ -159,5 +209,6 @@ def _paper_halo(off: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> np.nd
     within FLAT_TOLERANCE of its fill colour in every channel (paper with compression noise) and
     more than RING_WIDTH px from any ink left on the page (a balloon outline keeps its
     anti-aliased edge). off: ``_off_fill`` of the window; all ``(h, w)``; returns bool."""
-    ink = (off >= masks.MIN_CONTRAST) & ~removal
-    return masks.grow(mine, HALO) & ~removal & (off <= masks.FLAT_TOLERANCE) & ~masks.grow(ink, RING_WIDTH)
+    ink = (off >= maskops.MIN_CONTRAST) & ~removal
+    paper = (off <= maskops.FLAT_TOLERANCE) & ~maskops.grow(ink, RING_WIDTH)
+    return maskops.grow(mine, HALO) & ~removal & paper

@@ -6,10 +6,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from mangaclean import masks
+from mangaclean import maskops
 from mangaclean.backends import Inpainter
+from mangaclean.backends.tiling import tiles
 from mangaclean.regions import TextRegion
-from mangaclean.tiling import tiles
 
 # Context around a textured block handed to the inpainter: the block's size times this, each side,
 # and at least MIN_CONTEXT px.
@@ -59,11 +59,12 @@ def inpaint_blocks(pixels: np.ndarray, regions: list[TextRegion], inpainter: Inp
     """
     holes = np.zeros(pixels.shape[:2], dtype=bool)
     for region in regions:
-        holes[_box_slices(region.box)] |= region.mask
-    for y0, y1, x0, x1 in _crops([_context(region.box, pixels.shape) for region in regions], pixels.shape):
-        for read, keep in tiles(y1 - y0, x1 - x0, MAX_CROP, TILE_OVERLAP):
-            crop = pixels[y0:y1, x0:x1][read]
-            hole = holes[y0:y1, x0:x1][read]
+        holes[box_slices(region.box)] |= region.mask
+    for box in _crops([_context(region.box, pixels.shape) for region in regions], pixels.shape):
+        window, (_, _, w, h) = box_slices(box), box
+        for read, keep in tiles(h, w, MAX_CROP, TILE_OVERLAP):
+            crop = pixels[window][read]
+            hole = holes[window][read]
             if hole[keep].any():
                 filled = inpainter.inpaint(crop.copy(), hole)
                 crop[keep][hole[keep]] = filled[keep][hole[keep]]
@@ -75,7 +76,7 @@ def inpaint_mask(pixels: np.ndarray, hole: np.ndarray, inpainter: Inpainter) -> 
     pixels: ``(H, W)`` / ``(H, W, 3)`` uint8; hole: ``(H, W)`` bool.
     """
     regions = []
-    for (x, y, w, h), _ in masks.components(hole):
+    for (x, y, w, h), _ in maskops.components(hole):
         mine = hole[y : y + h, x : x + w]
         regions.append(TextRegion((x, y, w, h), mine, "textured", None, stroke=0.0, margin=0, dark_text=True))
     out = pixels.copy()
@@ -91,30 +92,34 @@ def composite(original: np.ndarray, edited: np.ndarray, removal: np.ndarray) -> 
     return edited
 
 
-def _box_slices(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+def box_slices(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+    """The ``(rows, columns)`` slices of a box ``(x, y, w, h)``."""
     x, y, w, h = box
     return slice(y, y + h), slice(x, x + w)
 
 
 def _context(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """The crop ``(y0, y1, x0, x1)`` around a block: CONTEXT times its size each side, at least
-    MIN_CONTEXT px, clipped to the page."""
+    """The crop box ``(x, y, w, h)`` around a block's box: CONTEXT times its size each side, at
+    least MIN_CONTEXT px, clipped to the page of ``shape`` ``(H, W[, 3])``."""
     x, y, w, h = box
     pad_x, pad_y = max(MIN_CONTEXT, int(CONTEXT * w)), max(MIN_CONTEXT, int(CONTEXT * h))
-    return max(y - pad_y, 0), min(y + h + pad_y, shape[0]), max(x - pad_x, 0), min(x + w + pad_x, shape[1])
+    x0, y0 = max(x - pad_x, 0), max(y - pad_y, 0)
+    return x0, y0, min(x + w + pad_x, shape[1]) - x0, min(y + h + pad_y, shape[0]) - y0
 
 
-def _crops(windows: list[tuple[int, int, int, int]], shape: tuple[int, ...], cell: int = 8) -> list[tuple]:
-    """Merge overlapping windows ``(y0, y1, x0, x1)`` into the bounding windows of each overlapping
-    group, found as connected components of the windows drawn on a grid of ``cell`` px."""
-    if not windows:
+def _crops(
+    boxes: list[tuple[int, int, int, int]], shape: tuple[int, ...], cell: int = 8
+) -> list[tuple[int, int, int, int]]:
+    """Merge overlapping boxes ``(x, y, w, h)`` into the bounding box of each overlapping group,
+    found as connected components of the boxes drawn on a grid of ``cell`` px."""
+    if not boxes:
         return []
     grid = np.zeros((-(-shape[0] // cell), -(-shape[1] // cell)), dtype=np.uint8)
-    for y0, y1, x0, x1 in windows:
-        grid[y0 // cell : -(-y1 // cell), x0 // cell : -(-x1 // cell)] = 1
+    for x, y, w, h in boxes:
+        grid[y // cell : -(-(y + h) // cell), x // cell : -(-(x + w) // cell)] = 1
     _, labels = cv2.connectedComponents(grid, connectivity=4)
-    groups: dict[int, list[int]] = {}
-    for y0, y1, x0, x1 in windows:
-        bounds = groups.setdefault(int(labels[y0 // cell, x0 // cell]), [y0, y1, x0, x1])
-        bounds[:] = [min(bounds[0], y0), max(bounds[1], y1), min(bounds[2], x0), max(bounds[3], x1)]
-    return [tuple(bounds) for bounds in groups.values()]
+    groups: dict[int, list[int]] = {}  # label -> [x0, y0, x1, y1]
+    for x, y, w, h in boxes:
+        bounds = groups.setdefault(int(labels[y // cell, x // cell]), [x, y, x + w, y + h])
+        bounds[:] = [min(bounds[0], x), min(bounds[1], y), max(bounds[2], x + w), max(bounds[3], y + h)]
+    return [(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in groups.values()]

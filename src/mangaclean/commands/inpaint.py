@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mangaclean import batch
 from mangaclean.archives import is_archive
+from mangaclean.backends import load_inpainter
 from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import (
@@ -21,7 +22,6 @@ from mangaclean.io import (
     write_bytes_atomic,
 )
 from mangaclean.remove import inpaint_mask
-from mangaclean.runtime import load_inpainter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

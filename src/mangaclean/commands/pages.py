@@ -59,7 +59,7 @@ _WORKER: dict = {}  # per-process: settings and loaded models
 def init_worker(settings: Settings) -> None:
     import cv2
 
-    from mangaclean.runtime import load_models
+    from mangaclean.backends import load_models
 
     cv2.setNumThreads(settings.threads)
     _WORKER["settings"] = settings

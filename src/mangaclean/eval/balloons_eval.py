@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mangaclean import masks
+from mangaclean import maskops
 from mangaclean.io import Page, as_gray, read_image, write_image
 from mangaclean.pipeline import Models, clean_page
 from mangaclean.regions import RING_WIDTH
@@ -67,7 +67,7 @@ def evaluate_balloons(images: list[Path], models: Models, label: str, overlay_di
             window = (slice(y0, y + h + RING_WIDTH), slice(x0, x + w + RING_WIDTH))
             own = np.zeros(original[window].shape, bool)
             own[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = region.mask
-            ring = original[window][masks.grow(own, RING_WIDTH) & ~result.mask[window]].astype(np.float32)
+            ring = original[window][maskops.grow(own, RING_WIDTH) & ~result.mask[window]].astype(np.float32)
             fill = _luma(region.fill)
             report.fill_mad.append(float(np.abs(cleaned[window][own].astype(np.float32) - fill).mean()))
             report.ring_mad.append(float(np.abs(ring - fill).mean()) if ring.size else 0.0)

@@ -1,7 +1,7 @@
 """Inpainting test cases made from real pages and real glyph shapes.
 
 A group of glyphs (one balloon's worth) is cut from the hand-made mask of page A, grown by the
-margin text removal would erase around it (``masks.margin_for`` of its stroke width), and placed
+margin text removal would erase around it (``maskops.margin_for`` of its stroke width), and placed
 on page B where B has no text (B's mask grown ``CLEARANCE`` px is empty under the hole's box) and
 the pixels under the hole and a 4 px band around it are textured (art, screentone: grey-level
 std >= ``TEXTURED_STD``) or, for a separate small subset, plain paper (std <= ``PLAIN_STD`` and
@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mangaclean import masks
+from mangaclean import maskops
 from mangaclean.errors import ImageReadError, UsageError
 from mangaclean.eval.metrics import grow
 from mangaclean.io import as_gray, read_image, read_mask
@@ -79,9 +79,9 @@ def glyph_groups(mask: np.ndarray) -> list[np.ndarray]:
         glyphs = mask[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == index)
         if glyphs.sum() < MIN_GROUP_PIXELS or not GROUP_SIDE[0] <= min(w, h) <= max(w, h) <= GROUP_SIDE[1]:
             continue
-        margin = masks.margin_for(masks.stroke_width(glyphs))
+        margin = maskops.margin_for(maskops.stroke_width(glyphs))
         padded = np.pad(glyphs, margin)
-        groups.append(masks.grow(padded, margin))
+        groups.append(maskops.grow(padded, margin))
     return groups
 
 

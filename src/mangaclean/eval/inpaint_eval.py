@@ -56,7 +56,7 @@ class FSRInpainter:
 
 def load_inpainters(names: list[str]) -> tuple[list[tuple[str, Inpainter]], list[str]]:
     """``(label, inpainter)`` per available name, and a note per skipped one."""
-    from mangaclean.runtime import load_inpainter
+    from mangaclean.backends import load_inpainter
 
     loaded, notes = [], []
     for name in names:

@@ -132,7 +132,7 @@ def folder_predictor(folder: Path) -> Predictor:
 
 def segmenter_predictor(segmenter, threshold: float = 0.5) -> Predictor:
     """The product's tight text mask (``pipeline.text_mask``) with the given segmenter."""
-    from mangaclean.inpainters import WhiteInpainter
+    from mangaclean.backends.opencv import WhiteInpainter
     from mangaclean.pipeline import CleanOptions, Models, text_mask
 
     models = Models(segmenter, WhiteInpainter())

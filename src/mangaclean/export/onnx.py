@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from mangaclean.backends.manifest import write_manifest
 from mangaclean.errors import ModelError
-from mangaclean.export.manifest import write_manifest
 from mangaclean.models.registry import describe
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def export_onnx(
     """Write ``model`` (put in eval mode) to ``path`` as one self-contained ONNX file.
 
     dynamo: torch's default exporter (``torch.export``); False uses the TorchScript exporter,
-    about 20x faster to run and giving the same graph results on these models.
+    much faster to run and giving the same graph results on these models.
     sample_size: the (H, W) traced with (default 4 and 6 ``pad_multiple``); the graph accepts
     any multiple of ``pad_multiple``.
     """

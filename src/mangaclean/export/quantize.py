@@ -2,13 +2,12 @@
 
 Activations uint8 (asymmetric), weights int8 per channel: the U8S8 scheme ONNX Runtime runs
 fastest on x86 with VNNI. Activation ranges are the ``CALIBRATION_PERCENTILE`` percentiles of the
-calibration activations, not their min and max: on 80 synthetic pages (not the calibration ones)
-the shipped segmenter's int8 masks then disagree with its fp32 masks on 38% fewer pixels (mask
-agreement F1 0.954 -> 0.970; percentiles 99.9 / 99.95 / 99.999 / 99.9999 gave 0.919 / 0.952 /
-0.964 / 0.956; docs/RESULTS.md). Dynamic int8 was slower than fp32 on our machines, so only static
-quantisation is offered. The 1x1-channel "valid count" convolutions of partial convolutions
-stay in float so that hole detection (count == 0) and the renormalisation stay exact.
-Imports no torch.
+calibration activations, not their min and max: a few extreme activations would otherwise stretch
+the ranges and cost the common values their resolution, so the int8 masks agree better with the
+fp32 ones (the percentile was chosen by that agreement on synthetic pages; docs/RESULTS.md).
+Dynamic int8 was slower than fp32 on these CPUs, so only static quantisation is offered. The
+1x1-channel "valid count" convolutions of partial convolutions stay in float so that hole
+detection (count == 0) and the renormalisation stay exact. Imports no torch.
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from mangaclean.backends.manifest import read_manifest, write_manifest
 from mangaclean.errors import ModelError
-from mangaclean.export.manifest import read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 

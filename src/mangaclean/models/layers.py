@@ -54,7 +54,7 @@ class ConvBNAct(nn.Sequential):
 class SeparableConv(nn.Sequential):
     """Depthwise conv -> BN -> pointwise conv -> BN -> activation.
 
-    The batch norm between the depthwise and pointwise convolutions is the seed's slim-Xception
+    The batch norm between the depthwise and pointwise convolutions is the original design's slim-Xception
     choice (no activation there). ``(B, in_ch, H, W) -> (B, out_ch, H / stride, W / stride)``.
     """
 

@@ -1,4 +1,4 @@
-"""Context pooling on the deepest features: Receptive Field Block (the seed's) and ASPP."""
+"""Context pooling on the deepest features: Receptive Field Block (the original design's) and ASPP."""
 
 from __future__ import annotations
 

@@ -38,8 +38,8 @@ _GATED_TINY = InpainterConfig(
 )
 
 VARIANTS: dict[str, ModelConfig] = {
-    # The seed's exact design: MobileNetV2 x2, output stride 8, scSE (0.17M), RFB, 256-ch decoder.
-    "seg_mnv2_seed": SegmenterConfig(
+    # The original design: MobileNetV2 x2, output stride 8, scSE, RFB, 256-ch decoder.
+    "seg_mnv2_x2_original": SegmenterConfig(
         encoder_config=MobileNetV2Config(width=2.0, output_stride=8, scse_reduction=11),
     ),
     # For CPU speed: width 1, output stride 16, narrow separable decoder.
@@ -81,7 +81,7 @@ VARIANTS: dict[str, ModelConfig] = {
         kernels=_PAPER_KERNELS,
         residual_blocks=False,
     ),
-    # The seed's block (two convs + residual) in encoder and decoder, 512 cut to 256.
+    # The original design's block (two convs + residual) in encoder and decoder, 512 cut to 256.
     "inpaint_pconv_deep": InpainterConfig(
         channels=(64, 128, 256, 256, 256, 256, 256, 256),
         kernels=_PAPER_KERNELS,
@@ -98,7 +98,7 @@ VARIANTS: dict[str, ModelConfig] = {
     "inpaint_gated_fill": dataclasses.replace(
         _GATED_SMALL, channels=(16, 32, 48, 96, 160, 160), prefill=True
     ),
-    "inpaint_seed_attention": InpainterConfig(
+    "inpaint_mask_attention": InpainterConfig(
         family="attention",
         channels=(16, 32, 64, 128, 256, 256),
         kernels=(5, 3, 3, 3, 3, 3),
@@ -106,7 +106,7 @@ VARIANTS: dict[str, ModelConfig] = {
     "inpaint_pconv_tiny": InpainterConfig(channels=(8, 16, 16), kernels=(5, 3, 3)),
     "inpaint_gated_tiny": _GATED_TINY,
     "inpaint_gated_fill_tiny": dataclasses.replace(_GATED_TINY, prefill=True),
-    "inpaint_seed_attention_tiny": InpainterConfig(
+    "inpaint_mask_attention_tiny": InpainterConfig(
         family="attention", channels=(8, 16, 16), kernels=(5, 3, 3)
     ),
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from torch import nn
 
-from mangaclean.export.checkpoint import load_checkpoint, save_checkpoint
+from mangaclean.backends.checkpoint import load_checkpoint, save_checkpoint
 from mangaclean.models.registry import build_model
 from mangaclean.train.config import TrainConfig
 

@@ -12,7 +12,8 @@ from mangaclean.train.config import TrainConfig
 def lr_at(step: int, config: TrainConfig) -> float:
     """The learning rate at ``step``.
 
-    sgd: the seed's cyclical (triangular) rate between ``lr_min`` and ``lr``, period ``cycle_steps``.
+    sgd: the original design's cyclical (triangular) rate between ``lr_min`` and ``lr``, period
+    ``cycle_steps``.
     adamw: linear warm-up over ``warmup_steps`` then cosine decay to ``lr_min`` at ``steps``.
     """
     if config.optimizer == "sgd":

@@ -1,6 +1,6 @@
 """MobileNetV2 encoder (Sandler et al. 2018) with a width multiplier, scSE and dilation.
 
-The seed's design: width 2.0, an scSE block after every inverted-residual block, and the
+The original design: width 2.0, an scSE block after every inverted-residual block, and the
 strides of the output-stride-16 and -32 stages replaced by dilated convolutions so the deepest
 features stay at 1/8 (or 1/16). The final 1x1 "1280" convolution and the classifier are dropped.
 """

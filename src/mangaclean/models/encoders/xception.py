@@ -1,4 +1,4 @@
-"""Slim Xception encoder (the seed's alternative to MobileNetV2).
+"""Slim Xception encoder (the original design's alternative to MobileNetV2).
 
 Every separable convolution is depthwise -> BN -> pointwise -> BN (-> ReLU). Entry flow: two
 plain convolutions and three strided residual blocks (1/4, 1/8, 1/16; the last one dilated

@@ -1,4 +1,4 @@
-"""Gated convolution (Yu et al. 2019, DeepFill v2) and the seed's mask-attention convolution.
+"""Gated convolution (Yu et al. 2019, DeepFill v2) and the original design's mask-attention convolution.
 
 Both share ``PartialConv2d``'s interface, ``forward(x, valid) -> (y, valid')`` with ``valid``
 ``(B, 1, H, W)``, 1 = valid, so that one U-Net serves every family. ``valid'`` shrinks the hole
@@ -49,7 +49,7 @@ class GatedConv2d(nn.Module):
 
 
 class MaskAttentionConv2d(nn.Module):
-    """The seed's proposal: ``conv_x(x) * tanh(conv_m(hole))``.
+    """The original design's proposal: ``conv_x(x) * tanh(conv_m(hole))``.
 
     Separate convolutions on the image features and on the binary hole mask (1 = hole); the
     tanh of the mask branch weights the image features, an attention map that can act on and

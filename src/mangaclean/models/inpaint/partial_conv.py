@@ -9,7 +9,7 @@ window of ``k * k`` taps (zero padding counts as hole):
     valid' = (count > 0)
 
 so a hole shrinks by the kernel's reach at every layer. The renormalisation is done in place
-with ``masked_fill_`` (the seed's choice); ``use_where=True`` computes the same thing with
+with ``masked_fill_`` (the original design's choice); ``use_where=True`` computes the same thing with
 ``torch.where`` on full tensors, kept so that the two can be measured against each other.
 """
 

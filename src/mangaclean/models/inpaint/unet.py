@@ -6,9 +6,9 @@ hold anything: they are zeroed before any convolution sees them), ``hole (B, 1, 
 should be taken from the output.
 
 Encoder level l: conv (stride 2, kernel ``kernels[l]``) -> norm -> act, and with
-``residual_blocks`` (the seed's block) a second conv (stride 1) -> norm -> act added back.
+``residual_blocks`` (the original design's block) a second conv (stride 1) -> norm -> act added back.
 Decoder (Liu et al.): nearest x2 of features and mask, concatenated with the encoder's skip
-(the last one with the input image), conv 3x3 -> norm -> leaky ReLU (the seed's block again
+(the last one with the input image), conv 3x3 -> norm -> leaky ReLU (the original design's block again
 with ``decoder_convs=2``); the last conv maps to C channels, then a sigmoid.
 """
 

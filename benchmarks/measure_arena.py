@@ -1,7 +1,7 @@
 """ONNX Runtime's CPU memory arena on vs off for the shipped segmenter: time and memory per page size.
 
 Each (page, setting) runs in a fresh process (RSS is per process), settings alternate over rounds.
-``python scripts/measure_arena.py [--rounds 2] [--threads N]``; prints a markdown table.
+``python benchmarks/measure_arena.py [--rounds 2] [--threads N]``; prints a markdown table.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import statistics
 def _child(data: bytes, arena: bool, threads: int, repeat: int, queue) -> None:
     import time
 
-    from mangaclean.export.measure_worker import peak_rss_mb, rss_mb
+    from mangaclean.backends import shipped_model
+    from mangaclean.backends.onnx_runtime import OnnxSegmenter
+    from mangaclean.eval.memory import peak_rss_mb, rss_mb
     from mangaclean.io import decode_image
-    from mangaclean.runtime import OnnxSegmenter, shipped_model
 
     segmenter = OnnxSegmenter(shipped_model("segmenter"), threads, arena=arena)
     page = decode_image(data, "page").pixels
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    from mangaclean.eval.bench import _bench_pages
+    from mangaclean.commands.bench import _bench_pages
 
     context = multiprocessing.get_context("spawn")
     pages = _bench_pages([], ["S", "M", "L"])[-3:]

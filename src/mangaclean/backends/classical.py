@@ -1,7 +1,7 @@
 """The classical text segmenter: dark glyph components inside bright, balloon-shaped interiors.
 
 A baseline and the fallback when no network is shipped. It finds dialogue in white balloons and
-misses text over art; the learned segmenter (``runtime.OnnxSegmenter``) does both.
+misses text over art; the learned segmenter (``onnx_runtime.OnnxSegmenter``) does both.
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from pages import manga_page
 
+from mangaclean.backends import load_models
+from mangaclean.backends.onnx_runtime import OnnxInpainter, OnnxSegmenter
+from mangaclean.backends.tiling import tile_spans
 from mangaclean.errors import ModelError
 from mangaclean.pipeline import Models, clean_page
-from mangaclean.runtime import OnnxInpainter, OnnxSegmenter, load_models
-from mangaclean.tiling import tile_spans
 
 torch = pytest.importorskip("torch")
 
@@ -115,8 +116,8 @@ def test_a_corrupted_model_file_is_refused(exported, tmp_path):
 
 def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
     """``torch:WEIGHTS`` (bench's eager engine) gives the ONNX runtime's probabilities."""
-    from mangaclean.export.checkpoint import save_checkpoint
-    from mangaclean.runtime import load_segmenter
+    from mangaclean.backends import load_segmenter
+    from mangaclean.backends.checkpoint import save_checkpoint
 
     folder, models = exported
     save_checkpoint(models["seg_tiny"], tmp_path / "seg_tiny.safetensors")
@@ -130,7 +131,7 @@ def test_eager_torch_segmenter_matches_onnx(exported, tmp_path):
 
 
 def test_bench_configs_take_paths_and_labels():
-    from mangaclean.eval.bench import parse_config
+    from mangaclean.commands.bench import parse_config
 
     plain = parse_config("classical")
     assert (plain.label, plain.segmenter, plain.inpainter) == ("classical", "classical", "auto")
@@ -153,3 +154,26 @@ def test_grey_inpainting_network_fills_each_colour_channel(exported):
     assert out.shape == image.shape
     assert np.array_equal(out[..., 0], single)
     assert np.array_equal(out[..., 1], inpainter.inpaint(np.zeros((70, 90), np.uint8), hole))
+
+
+def test_every_registered_backend_loads_by_name(monkeypatch):
+    from mangaclean.backends import INPAINTERS, SEGMENTERS, load_inpainter, load_segmenter
+    from mangaclean.errors import BackendUnavailableError
+
+    for name in SEGMENTERS:
+        try:
+            segmenter = load_segmenter(name, threads=1)
+        except BackendUnavailableError:  # ppocr without the eval extra
+            continue
+        assert callable(segmenter.probability) and segmenter.name
+    for name in INPAINTERS:
+        try:
+            inpainter = load_inpainter(name, threads=1)
+        except ModelError as exc:  # net-*: no inpainting network ships yet
+            assert "ships no inpainter" in str(exc)
+            continue
+        assert callable(inpainter.inpaint) and inpainter.name
+    with pytest.raises(ModelError, match="unknown inpainter"):
+        load_inpainter("nonsense")
+    monkeypatch.setitem(SEGMENTERS, "mine", lambda threads: "a plugged-in backend")
+    assert load_segmenter("mine") == "a plugged-in backend"

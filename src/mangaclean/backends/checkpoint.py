@@ -4,7 +4,8 @@
 ``runs/x/seg_mnv2_light.json``; ``load_checkpoint`` reads the manifest, checks the sha256,
 rebuilds the model from ``kind`` + ``config`` and loads the weights. The safetensors header
 also carries the manifest's model fields, so a file separated from its manifest can still be
-rebuilt (``load_checkpoint(..., verify=False)``).
+rebuilt (``load_checkpoint(..., verify=False)``). Needs the train extra (torch, safetensors):
+only the eager backend, training and export import it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from torch import nn
 
+from mangaclean.backends.manifest import manifest_path, read_manifest, weights_path, write_manifest
 from mangaclean.errors import BackendUnavailableError, ModelError
-from mangaclean.export.manifest import manifest_path, read_manifest, weights_path, write_manifest
 from mangaclean.models.registry import build_from_config, describe
 
 HEADER_KEY = "mangaclean"

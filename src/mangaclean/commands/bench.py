@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mangaclean.eval.memory import peak_rss_mb
 from mangaclean.eval.reports import machine
-from mangaclean.export.measure_worker import peak_rss_mb
 
 STAGES = ("read", "segment", "refine", "fill", "inpaint", "write")
 SIZES = {"S": (827, 1170), "M": (1807, 2570), "L": (6000, 8000)}
@@ -130,7 +130,7 @@ def _clean_once(models, name: str, data: bytes, folder: str) -> dict[str, float]
 
 
 def _load(config: BenchConfig, threads: int | None):
-    from mangaclean.runtime import load_models
+    from mangaclean.backends import load_models
 
     start = time.perf_counter()
     models = load_models(config.segmenter, config.inpainter, threads)
@@ -187,7 +187,7 @@ def _peak_rss_in_child(config: BenchConfig, pages, threads) -> float:
 def _cold_start(config: BenchConfig, threads: int | None) -> float:
     """Seconds to import mangaclean and load the models in a fresh interpreter (median of 3)."""
     code = (
-        "import time; t = time.perf_counter(); from mangaclean.runtime import load_models; "
+        "import time; t = time.perf_counter(); from mangaclean.backends import load_models; "
         f"load_models({config.segmenter!r}, {config.inpainter!r}, {threads!r}); "
         "print(time.perf_counter() - t)"
     )

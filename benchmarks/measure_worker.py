@@ -1,6 +1,6 @@
-"""One job of ``mangaclean.export.measure``, run in a fresh process.
+"""One job of ``measure.py``, run in a fresh process.
 
-``python -m mangaclean.export.measure_worker '<job json>'`` prints one JSON line.
+``python benchmarks/measure_worker.py '<job json>'`` prints one JSON line.
 
 A job is a list of ``arms`` (configurations) timed *interleaved* in this one process: after a
 warm-up call of each, every round calls each arm once, alternating the order (A B, B A, ...),
@@ -19,7 +19,6 @@ only the warm-up call, for a memory measurement).
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import sys
 import time
@@ -27,27 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from mangaclean.eval.memory import peak_rss_mb, rss_mb
+
 FAST_RUN_S = 0.3  # below this, take more repeats
-
-
-def rss_mb() -> float:
-    """Current resident set size in MiB (Linux)."""
-    with open("/proc/self/statm") as handle:
-        pages = int(handle.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process image so far, in MiB.
-
-    ``VmHWM`` of /proc/self/status, not ``ru_maxrss``: Linux carries the latter over from the
-    parent across fork + exec, so a child would report its parent's size.
-    """
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def inputs(kind: str, batch: int, channels: int, h: int, w: int) -> list[np.ndarray]:

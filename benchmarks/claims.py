@@ -1,4 +1,4 @@
-"""The seed's cost claims, each measured side by side by ``mangaclean.export.measure``.
+"""The original design's cost claims, each measured side by side by ``measure.py``.
 
 (a) width 2 vs width 1 MobileNetV2 encoder; (b) ``masked_fill_`` vs ``torch.where`` partial
 convolution; (c) depthwise-separable vs standard partial convolutions; (d) the three decoder
@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from mangaclean.export.measure import INPAINT_SIZE, SEG_SIZE, Runner, gflops, params
+from runner import INPAINT_SIZE, SEG_SIZE, Runner, gflops, params
+
 from mangaclean.models.encoders.mobilenet_v2 import MobileNetV2Config
 from mangaclean.models.registry import model_config
 
@@ -20,10 +21,10 @@ TRAIN_SIZE, TRAIN_BATCH = (256, 256), 4
 
 
 def claim_width(runner: Runner, quick: bool) -> dict[str, Any]:
-    """(a) Encoder cost at width 1 vs 2 (seed settings: output stride 8, scSE), page size."""
-    seed = model_config("seg_mnv2_seed")
+    """(a) Encoder cost at width 1 vs 2 (original design's settings: output stride 8, scSE), page size."""
+    original = model_config("seg_mnv2_x2_original")
     encoders = {w: MobileNetV2Config(width=w, output_stride=8, scse_reduction=11) for w in (1.0, 2.0)}
-    segmenters = {w: dataclasses.replace(seed, encoder_config=e) for w, e in encoders.items()}
+    segmenters = {w: dataclasses.replace(original, encoder_config=e) for w, e in encoders.items()}
     eager = runner.measure([runner.eager("encoder", e, SEG_SIZE) for e in encoders.values()])
     onnx = [runner.export(c, f"claim_a_w{w:g}") for w, c in segmenters.items()]
     ort = runner.measure([runner.ort(p, "segmenter", SEG_SIZE) for p in onnx])
@@ -86,12 +87,12 @@ def claim_separable(runner: Runner, quick: bool) -> dict[str, Any]:
 def claim_upsampling(runner: Runner, quick: bool) -> dict[str, Any]:
     """(d) bilinear vs transposed conv vs pixel shuffle in the decoder, page size.
 
-    The light variant is timed in eager PyTorch and ONNX Runtime, the seed's in ONNX Runtime
+    The light variant is timed in eager PyTorch and ONNX Runtime, the original design's in ONNX Runtime
     only (its eager run takes ~10 s a page per method).
     """
     rows = []
     methods = ("bilinear", "transposed", "pixel_shuffle")
-    for variant in ["seg_mnv2_light"] + ([] if quick else ["seg_mnv2_seed"]):
+    for variant in ["seg_mnv2_light"] + ([] if quick else ["seg_mnv2_x2_original"]):
         configs = [dataclasses.replace(model_config(variant), upsample=m) for m in methods]
         eager: list[dict[str, Any]] = [{} for _ in methods]
         if variant == "seg_mnv2_light":
@@ -113,7 +114,7 @@ def claim_upsampling(runner: Runner, quick: bool) -> dict[str, Any]:
 
 
 def claim_exporter(runner: Runner, quick: bool) -> dict[str, Any]:
-    """Not a seed claim: does the exporter (dynamo, the default, vs TorchScript) change speed?"""
+    """Not a claim of the original design: does the exporter (dynamo vs TorchScript) change speed?"""
     config = model_config("seg_mnv2_light")
     names = ("dynamo", "torchscript")
     onnx = [runner.export(config, f"exporter_{n}", n == "dynamo") for n in names]
@@ -133,7 +134,7 @@ SMALL_CANDIDATES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 
 
 def claim_small_scan(runner: Runner, quick: bool) -> dict[str, Any]:
-    """Not a seed claim: the candidate sizes for ``inpaint_pconv_small`` (ORT fp32, 512x512)."""
+    """Not a claim of the original design: candidate sizes for ``inpaint_pconv_small`` (ORT fp32)."""
     base = model_config("inpaint_pconv_small")
     configs = {
         name: dataclasses.replace(base, channels=channels, kernels=kernels)

@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exporter",
         choices=("dynamo", "torchscript"),
         default="dynamo",
-        help="torch.onnx exporter (default dynamo; torchscript is ~20x faster to run)",
+        help="torch.onnx exporter (default dynamo; torchscript is much faster to run)",
     )
     parser.add_argument("--no-check", action="store_true", help="skip the ONNX-vs-eager check")
     parser.add_argument(
@@ -77,7 +77,7 @@ def calibration_pages(paths: list[Path]) -> list[np.ndarray]:
 
 
 def _load_model(args: argparse.Namespace):
-    from mangaclean.export.checkpoint import load_checkpoint
+    from mangaclean.backends.checkpoint import load_checkpoint
     from mangaclean.models.registry import build_model
 
     if args.checkpoint is not None:
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_int8(args: argparse.Namespace, model, onnx_path: Path) -> None:
-    from mangaclean.export.manifest import read_manifest
+    from mangaclean.backends.manifest import read_manifest
     from mangaclean.export.quantize import inpainter_feeds, quantize_with_manifest, segmenter_feeds
 
     pages = calibration_pages(args.calibration)

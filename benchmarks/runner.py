@@ -1,34 +1,23 @@
-"""Cost of every network variant and the seed's claims, measured side by side in one run.
-
-``python -m mangaclean.export.measure [--json F] [--quick] [--threads 2]``
-
-Per variant: parameters, GFLOPs (``torch.utils.flop_counter``, 2 FLOPs per multiply-add) at
-1216x1728 (segmenters) or 512x512 (inpainters), median latency and peak RSS in eager PyTorch
-and ONNX Runtime fp32 and static int8. The configurations compared in one row or one claim
-are timed interleaved in one subprocess (``measure_worker``), then each one's peak memory is
-taken alone in a fresh subprocess. The int8 models are calibrated on
-synthetic page-like arrays made here (never on evaluation data). Weights are random: cost does
-not depend on them.
+"""The measuring machinery of ``measure.py`` and ``claims.py``: model cost on the meta device, and
+``Runner``, which exports ONNX files to a scratch folder and times configurations ("arms")
+interleaved in fresh processes (``measure_worker.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
-import os
 import platform
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-log = logging.getLogger("mangaclean.export.measure")  # also when run as __main__
+log = logging.getLogger(__name__)
+WORKER = Path(__file__).with_name("measure_worker.py")
 
 SEG_SIZE = (1216, 1728)
 CALIBRATION_PAGES = 6
@@ -104,7 +93,7 @@ class Runner:
 
     def _spawn(self, arms: list[dict[str, Any]], rounds: int) -> list[dict[str, Any]]:
         job = {"threads": self.threads, "rounds": rounds, "arms": arms}
-        cmd = [sys.executable, "-m", "mangaclean.export.measure_worker", json.dumps(job)]
+        cmd = [sys.executable, str(WORKER), json.dumps(job)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             log.warning("job failed: %s\n%s", json.dumps(arms)[:300], done.stderr[-2000:])
@@ -150,7 +139,7 @@ class Runner:
         return path
 
     def quantize(self, fp32: Path, kind: str) -> Path:
-        from mangaclean.export.manifest import read_manifest
+        from mangaclean.backends.manifest import read_manifest
         from mangaclean.export.quantize import (
             inpainter_feeds,
             quantize_with_manifest,
@@ -165,86 +154,3 @@ class Runner:
             make = segmenter_feeds if kind == "segmenter" else inpainter_feeds
             quantize_with_manifest(fp32, out, make(pages, spec, rng, size=512))
         return out
-
-
-def variant_row(runner: Runner, name: str, quick: bool) -> dict[str, Any]:
-    from mangaclean.models.registry import kind_of, model_config
-
-    config = model_config(name)
-    kind = kind_of(config)
-    size = SEG_SIZE if kind == "segmenter" else INPAINT_SIZE
-    row: dict[str, Any] = {"variant": name, "kind": kind, "size": list(size)}
-    row["params"] = params(kind, config)
-    row["gflops"] = round(gflops(kind, config, size), 2)
-    fp32 = runner.export(config, name)
-    arms = {"eager": runner.eager(kind, config, size), "ort_fp32": runner.ort(fp32, kind, size)}
-    if not quick or name.endswith("_tiny"):
-        arms["ort_int8"] = runner.ort(runner.quantize(fp32, kind), kind, size)
-    row.update(zip(arms, runner.measure(list(arms.values())), strict=True))
-    log.info("%s: %s", name, json.dumps(row))
-    return row
-
-
-def environment(threads: int) -> dict[str, Any]:
-    import onnxruntime
-    import torch
-
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "cpu": cpu_name(),
-        "cores": os.cpu_count(),
-        "threads": threads,
-        "torch": torch.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "allocator": os.environ.get("LD_PRELOAD", "") or "glibc malloc",
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "command": "python -m mangaclean.export.measure " + " ".join(sys.argv[1:]),
-    }
-
-
-def run(threads: int, rounds: int, quick: bool, only: list[str] | None) -> dict[str, Any]:
-    from mangaclean.export.claims import CLAIMS
-    from mangaclean.models.registry import list_variants
-
-    result: dict[str, Any] = {"environment": environment(threads), "variants": [], "claims": {}}
-    with tempfile.TemporaryDirectory(prefix="mangaclean-measure-") as tmp:
-        runner = Runner(threads, rounds, Path(tmp))
-        for name in list_variants():
-            if only is None or name in only:
-                result["variants"].append(variant_row(runner, name, quick))
-        for key, claim in CLAIMS.items():
-            if only is None or key in only:
-                result["claims"][key] = claim(runner, quick)
-                log.info("claim %s: %s", key, json.dumps(result["claims"][key]))
-    result["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    from mangaclean.export.report import render
-
-    parser = argparse.ArgumentParser(prog="python -m mangaclean.export.measure", description=__doc__)
-    parser.add_argument("--json", type=Path, help="also write the raw results here")
-    parser.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds after one warm-up")
-    parser.add_argument("--quick", action="store_true", help="skip int8 and the slow claims")
-    parser.add_argument("--only", nargs="*", help="variant names or claim letters (a, b, c, d)")
-    args = parser.parse_args(argv)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    package_log = logging.getLogger("mangaclean")
-    package_log.addHandler(handler)
-    package_log.setLevel(logging.INFO)
-    result = run(args.threads, args.rounds, args.quick, args.only)
-    text = render(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    if args.markdown:
-        args.markdown.write_text(text)
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

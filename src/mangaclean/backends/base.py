@@ -1,11 +1,12 @@
 """The two pluggable stages of the pipeline: a text segmenter and an inpainter.
 
 A backend is any object with the method below; the built-in ones are created by name in
-``runtime.py`` (``load_segmenter`` / ``load_inpainter``).
+``registry.py`` (``load_segmenter`` / ``load_inpainter`` / ``load_models``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -38,3 +39,11 @@ class Inpainter(Protocol):
         returns: an array like ``image``. Only hole pixels may differ (the caller composites anyway).
         """
         ...
+
+
+@dataclass(frozen=True)
+class Models:
+    """The two pluggable stages of a pipeline run (see ``registry.load_models``)."""
+
+    segmenter: Segmenter
+    inpainter: Inpainter

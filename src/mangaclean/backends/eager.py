@@ -1,7 +1,8 @@
 """Eager PyTorch segmenters, for ``bench --compare``: what our ONNX Runtime path is measured against.
 
+Needs the train extra; ``registry`` imports this module only when a ``torch:`` name is asked for.
 ``torch:seg_mnv2_light`` runs a registry variant with random weights (its speed is all that is
-measured: the seed's exact design is ``torch:seg_mnv2_seed``); ``torch:runs/x/best.safetensors``
+measured: the original design is ``torch:seg_mnv2_x2_original``); ``torch:runs/x/best.safetensors``
 runs trained weights, so its masks can be scored too. Same working resolution and tiling as the
 shipped runtime (``TiledSegmenter``), so only the engine differs.
 """
@@ -14,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mangaclean.export.checkpoint import load_checkpoint
+from mangaclean.backends.checkpoint import load_checkpoint
+from mangaclean.backends.tiling import TiledSegmenter
 from mangaclean.models.registry import build_model
-from mangaclean.runtime import TiledSegmenter
 
 log = logging.getLogger(__name__)
 

@@ -140,7 +140,8 @@ def _root(args):
 
 
 def _segmenters(args) -> list[tuple[str, object]]:
-    from mangaclean.runtime import TiledSegmenter, load_segmenter
+    from mangaclean.backends import load_segmenter
+    from mangaclean.backends.tiling import TiledSegmenter
 
     out = []
     for name in [n.strip() for n in args.segmenter.split(",") if n.strip()]:
@@ -225,11 +226,11 @@ def _run_inpaint(args):
 
 
 def _run_balloons(args):
+    from mangaclean.backends import load_models
     from mangaclean.eval import reports
     from mangaclean.eval.balloons_eval import evaluate_balloons
     from mangaclean.eval.data_paths import data_path
     from mangaclean.io import is_image_name
-    from mangaclean.runtime import load_models
 
     images = data_path(args.images, _root(args), TEXTMASKS / "images", "--images")
     paths = sorted(p for p in images.iterdir() if is_image_name(p))[: args.limit]
@@ -240,7 +241,7 @@ def _run_balloons(args):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m mangaclean.eval.commands WHAT ...``: the eval commands without the rest of the CLI
+    """``python -m mangaclean.commands.eval WHAT ...``: the eval commands without the rest of the CLI
     (e.g. from a separate environment with opencv-contrib for ``fsr``, where torch is absent)."""
     import logging
 

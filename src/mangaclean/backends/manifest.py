@@ -4,7 +4,8 @@ Fields: ``variant``, ``kind`` ("segmenter" | "inpainter"), ``config`` (the model
 dict; enough to rebuild the network), ``input`` (``channels``, ``mean``, ``std``,
 ``pad_multiple``), ``file`` (the weight file's name, relative to the manifest), ``sha256``,
 ``format`` ("onnx" | "safetensors"), ``precision`` ("fp32" | "int8"), plus any extra fields
-(training data, metrics, ...). Imports neither torch nor the models: the runtime uses it.
+(training data, metrics, ...). Imports neither torch nor the models: the inference backends use
+it, and so do export and training when they write weights.
 """
 
 from __future__ import annotations

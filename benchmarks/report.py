@@ -1,4 +1,4 @@
-"""Markdown tables for the results of ``mangaclean.export.measure`` (no torch needed)."""
+"""Markdown tables for the results of ``measure.py`` (no torch needed)."""
 
 from __future__ import annotations
 
