@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import io as _bytesio
 import logging
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +118,7 @@ def died(job: PageJob) -> Outcome:
 def _png(array: np.ndarray) -> bytes:
     from PIL import Image
 
-    buffer = _bytesio.BytesIO()
+    buffer = BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
     return buffer.getvalue()
 

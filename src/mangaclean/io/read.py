@@ -7,7 +7,6 @@ alpha, 16-bit depth, DPI, ICC profile and EXIF kept aside for writing back.
 from __future__ import annotations
 
 import contextlib
-import io as _bytesio
 import logging
 import math
 import os
@@ -16,6 +15,7 @@ import tempfile
 import threading
 import warnings
 from dataclasses import dataclass, field, replace
+from io import BytesIO
 from pathlib import Path
 
 import cv2
@@ -130,7 +130,7 @@ def _decode(data: bytes, name: str, max_pixels: int) -> Page:
         with _PIL_LIMIT_LOCK:  # Pillow's own bomb guard follows ours (it is a module global)
             limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
             try:
-                image = Image.open(_bytesio.BytesIO(data), formats=ACCEPTED_FORMATS)
+                image = Image.open(BytesIO(data), formats=ACCEPTED_FORMATS)
             finally:
                 Image.MAX_IMAGE_PIXELS = limit
     except UnidentifiedImageError as exc:

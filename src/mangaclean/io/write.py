@@ -5,11 +5,11 @@ written, written atomically (temporary file + rename) with the umask's permissio
 from __future__ import annotations
 
 import functools
-import io as _bytesio
 import os
 import stat
 import tempfile
 from collections.abc import Iterable
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +53,7 @@ def encode_image(page: Page, fmt: str, quality: int = 95) -> bytes:
         options.pop("exif", None)
     if fmt == "TIFF":
         options["compression"] = "tiff_lzw"
-    buffer = _bytesio.BytesIO()
+    buffer = BytesIO()
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
 
@@ -79,7 +79,7 @@ def check_encoded(data: bytes, page: Page, fmt: str, name: str) -> None:
     ``VERIFY_MAX_PIXELS`` get the header check only (a full decode would double their memory)."""
     height, width = page.pixels.shape[:2]
     try:
-        with Image.open(_bytesio.BytesIO(data), formats=(fmt,)) as image:
+        with Image.open(BytesIO(data), formats=(fmt,)) as image:
             problem = _encoded_problem(image, page, fmt, width * height <= VERIFY_MAX_PIXELS)
     except Exception as exc:  # whatever stops the file from reading back
         problem = f"it does not read back ({error_reason(exc)})"
@@ -176,6 +176,6 @@ def write_image(path: str | os.PathLike, page: Page | np.ndarray, quality: int =
 
 def write_mask(path: str | os.PathLike, mask: np.ndarray) -> None:
     """Write a ``(H, W)`` bool mask as an ``L`` PNG with 255 = text, atomically."""
-    buffer = _bytesio.BytesIO()
+    buffer = BytesIO()
     Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), "L").save(buffer, format="PNG")
     write_bytes_atomic(path, buffer.getvalue())
