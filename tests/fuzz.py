@@ -175,7 +175,7 @@ def run_batch(cases: list[tuple[str, bytes]], folder: Path, timeout: float = 120
 
 
 def _reads_back(path: Path) -> bool:
-    from mangaclean.archives import is_archive
+    from mangaclean.batch.archives import is_archive
     from mangaclean.io import read_image
 
     try:

@@ -31,6 +31,10 @@ def chapter(tmp_path) -> Path:
     return src
 
 
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
 def _outputs(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -40,19 +44,19 @@ def test_a_batch_killed_at_random_moments_resumes_to_the_same_result(chapter, tm
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     args = [str(chapter), "--save-mask"]
     subprocess.run([*CLEAN, *args, "-o", str(reference)], check=True, timeout=300)
-    rng, kills = np.random.default_rng(0), 0
-    for attempt in range(12):  # a whole run takes about 1.5 s, 0.6 s of it starting up
+    rng, kills, total = np.random.default_rng(0), 0, len(_outputs(reference))
+    for _ in range(12):  # killed once a random number of outputs is on disk, mid-write
         process = subprocess.Popen([*CLEAN, *args, "-o", str(resumed), "--skip-existing"])
-        try:
-            code = process.wait(timeout=float(rng.uniform(0.4, 1.4)))
-        except subprocess.TimeoutExpired:
+        target = len(_files(resumed)) + int(rng.integers(1, 6))
+        while process.poll() is None and len(_files(resumed)) < target:
+            time.sleep(0.005)
+        time.sleep(float(rng.uniform(0, 0.03)))
+        if process.poll() is None:
             process.kill()
-            process.wait()
             kills += 1
-            continue
-        assert code == 0, f"attempt {attempt} exited {code}"
-        break
-    assert kills >= 2
+        if process.wait() == 0 and len(_files(resumed)) >= total:
+            break
+    assert kills >= 3
     subprocess.run([*CLEAN, *args, "-o", str(resumed), "--skip-existing"], check=True, timeout=300)
     assert _outputs(resumed) == _outputs(reference)  # same names, same bytes
     assert not [p for p in resumed.rglob(".*") if p.name.endswith(".part")]

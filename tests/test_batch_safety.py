@@ -300,7 +300,7 @@ def test_decoder_failures_are_named_read_errors(tmp_path, page_png, capsys):
 
 # 12. A failed archive write is one failure; the rest of the batch still runs
 def test_an_archive_write_failure_is_one_failure(tmp_path, page_png, monkeypatch, capsys):
-    from mangaclean.archives import ArchiveWriter
+    from mangaclean.batch.archives import ArchiveWriter
 
     for name in ("a.cbz", "b.cbz"):
         (tmp_path / name).write_bytes(bytes(_zip({"p1.png": page_png})))

@@ -2,7 +2,7 @@
 
 import os
 
-from mangaclean.workers import worker_pool
+from mangaclean.batch.workers import worker_pool
 
 
 def _nothing():

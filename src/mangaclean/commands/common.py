@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mangaclean.batch.workers import default_threads
 from mangaclean.errors import UsageError
 from mangaclean.io import DEFAULT_MAX_PIXELS
 from mangaclean.pipeline import CleanOptions
-from mangaclean.workers import default_threads
 
 
 def add_io_arguments(parser: argparse.ArgumentParser) -> None:

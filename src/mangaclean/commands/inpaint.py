@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from mangaclean import batch
-from mangaclean.archives import is_archive
 from mangaclean.backends import load_inpainter
+from mangaclean.batch.archives import is_archive
+from mangaclean.batch.plan import OutputNames, discover, output_name, sniff_file
 from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import (
@@ -76,7 +76,7 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     """``(page, mask, output)`` for every input page, outputs checked against the files on disk
     before any work (an input is never replaced, nor an existing file without --overwrite)."""
     single_file = args.mask is not None and is_image_name(args.output)
-    found = batch.discover(args.inputs, None if single_file else args.output)
+    found = discover(args.inputs, None if single_file else args.output)
     if found.errors:
         raise UsageError("; ".join(found.errors))
     sources = [(path, rel) for path, rel in found.sources if not is_archive(path)]
@@ -86,7 +86,7 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
         path, rel = sources[0]
         pairs = [(path, args.mask, args.output if single_file else args.output / rel)]
     else:
-        names = batch.OutputNames()
+        names = OutputNames()
         pairs = [
             (path, args.masks / rel.with_suffix(".png"), args.output / names.claim(*_output(path, rel)))
             for path, rel in sources
@@ -101,4 +101,4 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
 
 
 def _output(path: Path, rel: Path):
-    return batch.output_name(rel, "same", "page", batch.sniff_file(path))
+    return output_name(rel, "same", "page", sniff_file(path))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mangaclean.batch import Request
+from mangaclean.batch.plan import Request
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
 

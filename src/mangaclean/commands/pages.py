@@ -13,9 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from mangaclean import batch
-from mangaclean.archives import ArchiveWriter, open_archive, read_member
-from mangaclean.batch import Outcome, PageJob
+from mangaclean.batch.archives import ArchiveWriter, open_archive, read_member
+from mangaclean.batch.plan import (
+    ArchiveJob,
+    MemberPlan,
+    Outcome,
+    PageJob,
+    Plan,
+    Request,
+    make_plan,
+)
+from mangaclean.batch.preview import side_by_side
+from mangaclean.batch.workers import worker_pool
 from mangaclean.errors import MangacleanError
 from mangaclean.io import (
     LOSSY_FORMATS,
@@ -30,9 +39,7 @@ from mangaclean.io import (
     write_bytes_atomic,
 )
 from mangaclean.pipeline import CleanOptions, clean_page, text_mask
-from mangaclean.preview import side_by_side
 from mangaclean.regions import find_regions
-from mangaclean.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +137,11 @@ class Tally:
     failed: list[str] = field(default_factory=list)
 
 
-def run_pages(
-    inputs: list[Path], request: batch.Request, settings: Settings, workers: int, quiet: bool
-) -> int:
+def run_pages(inputs: list[Path], request: Request, settings: Settings, workers: int, quiet: bool) -> int:
     """Process every page under ``inputs`` as ``request`` says. Returns 0 if all succeeded, else 1.
 
     Raises ``UsageError`` before any work if outputs clash with files on disk (``make_plan``)."""
-    plan = batch.make_plan(inputs, request)
+    plan = make_plan(inputs, request)
     tally = Tally(skipped=plan.skipped)
     for message in plan.errors:
         _fail(tally, message)
@@ -164,7 +169,7 @@ def run_pages(
     return 1 if tally.failed else 0
 
 
-def _lossy(plan: batch.Plan, request: batch.Request) -> bool:
+def _lossy(plan: Plan, request: Request) -> bool:
     if "page" not in request.roles:
         return False
     names = [job.outputs["page"] for job in plan.pages]
@@ -190,7 +195,7 @@ def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, quiet: bool) -> i
     return 1
 
 
-def _run_archive(job: batch.ArchiveJob, pool_map, settings: Settings, tally: Tally, chunk: int, quiet: bool):
+def _run_archive(job: ArchiveJob, pool_map, settings: Settings, tally: Tally, chunk: int, quiet: bool):
     """Clean every page member of an archive and rebuild it as ``job.target``, ``chunk`` members
     at a time (memory stays bounded whatever the archive holds). A member that cannot be
     extracted fails the whole archive, which is then not written; a page that does not decode is
@@ -216,12 +221,12 @@ def _run_archive(job: batch.ArchiveJob, pool_map, settings: Settings, tally: Tal
     tally.done += done
 
 
-def _member_job(archive, member: batch.MemberPlan, max_bytes: int) -> PageJob:
+def _member_job(archive, member: MemberPlan, max_bytes: int) -> PageJob:
     outputs = {**member.outputs, **({"page": member.out_name} if member.out_name else {})}
     return PageJob(member.label, read_member(archive, member.member, member.label, max_bytes), outputs)
 
 
-def _finish_member(outcome: Outcome, page: PageJob, member: batch.MemberPlan, out, tally, quiet) -> int:
+def _finish_member(outcome: Outcome, page: PageJob, member: MemberPlan, out, tally, quiet) -> int:
     """Put a cleaned member into the rebuilt archive ``out`` (None: none is made), its other
     outputs beside it; a member that failed goes in byte for byte under its own name."""
     if outcome.error and out is not None:

@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
 
-from mangaclean.archives import is_archive, open_archive, safe_member_name, sniff_member
+from mangaclean.batch.archives import is_archive, open_archive, safe_member_name, sniff_member
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import is_image_name, output_suffix, remove_stale_parts, sniff_format
 
