@@ -17,20 +17,26 @@ from mangaclean.backends.base import Models
 from mangaclean.io import as_gray
 
 FILL_CHOICES = ("auto", "white", "inpaint")
+SCOPE_CHOICES = ("all", "balloons")
 
 
 @dataclass(frozen=True)
 class CleanOptions:
     """threshold: text probability cut; dilate: px added to (or, negative, removed from) the
-    removal margin; fill: ``auto`` | ``white`` | ``inpaint`` (see ``remove.fill_flat_blocks``)."""
+    removal margin; fill: ``auto`` | ``white`` | ``inpaint`` (see ``remove.fill_flat_blocks``);
+    scope: ``all`` text, or only ``balloons`` (blocks lettered on flat paper, each whole: sound
+    effects and text drawn over the art stay, see ``regions.balloon_text``)."""
 
     threshold: float = 0.5
     dilate: int = 0
     fill: str = "auto"
+    scope: str = "all"
 
     def __post_init__(self):
         if self.fill not in FILL_CHOICES:
             raise ValueError(f"fill must be one of {FILL_CHOICES}, not {self.fill!r}")
+        if self.scope not in SCOPE_CHOICES:
+            raise ValueError(f"scope must be one of {SCOPE_CHOICES}, not {self.scope!r}")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), not {self.threshold}")
 
@@ -54,16 +60,37 @@ def text_mask(page: np.ndarray, models: Models, options: CleanOptions = CleanOpt
     return masks.refine_text_mask(as_gray(page), probability, options.threshold)
 
 
-def clean_page(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> CleanResult:
-    """Remove the lettering from one page ``(H, W)`` or ``(H, W, 3)`` uint8."""
+def clean_page(
+    page: np.ndarray,
+    models: Models,
+    options: CleanOptions = CleanOptions(),
+    *,
+    tight: np.ndarray | None = None,
+    removal: np.ndarray | None = None,
+) -> CleanResult:
+    """Remove the lettering from one page ``(H, W)`` or ``(H, W, 3)`` uint8.
+
+    tight: ``(H, W)`` bool glyph mask to use instead of segmenting (grown as usual); removal:
+    ``(H, W)`` bool removal mask to use as it is (e.g. one a user edited). At most one of them.
+    """
+    if tight is not None and removal is not None:
+        raise ValueError("give clean_page a tight mask or a removal mask, not both")
     timings: dict[str, float] = {}
     gray = as_gray(page)
-    with _timed(timings, "segment"):
-        probability = models.segmenter.probability(page)
+    if tight is None and removal is None:
+        with _timed(timings, "segment"):
+            probability = models.segmenter.probability(page)
+        with _timed(timings, "refine"):
+            tight = masks.refine_text_mask(gray, probability, options.threshold)
+            del probability  # 48 MB on a 6000x8000 scan
     with _timed(timings, "refine"):
-        tight = masks.refine_text_mask(gray, probability, options.threshold)
-        del probability  # 48 MB on a 6000x8000 scan
-        blocks, removal = regions.find_regions(page, gray, tight, options.dilate)
+        if removal is None:
+            blocks, removal = regions.find_regions(page, gray, tight, options.dilate)
+        else:
+            blocks, removal = regions.regions_of_removal(page, removal)
+            tight = removal
+        if options.scope == "balloons":
+            blocks, removal = regions.balloon_text(blocks, removal.shape)
     edited = page.copy()
     with _timed(timings, "fill"):
         textured = remove.fill_flat_blocks(edited, blocks, options.fill)

@@ -20,6 +20,8 @@ HALO = 4
 # Dark areas outside a flat block that a disk of this radius fits in are art masses (hair, a black
 # panel), not lines (outlines, hatching): text lettered over them is inpainted, not painted.
 ART_LINE = 3
+# With --scope balloons a block is erased when at least this share of its pixels is on flat paper.
+BALLOON_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class TextRegion:
     background: ``"flat"`` or ``"textured"``; fill: the flat colour (1 or 3 values) or None.
     stroke: typical glyph stroke width in px; margin: removal margin in px (offset included).
     dark_text: glyphs darker than their background (False: white text on dark).
+    block: index of the group of glyphs it belongs to (a block on paper lettered partly over
+    art is two regions of one block).
     """
 
     box: tuple[int, int, int, int]
@@ -40,6 +44,7 @@ class TextRegion:
     stroke: float
     margin: int
     dark_text: bool
+    block: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,12 +74,49 @@ def find_regions(
     returns: the regions and the removal mask ``(H, W)`` bool.
     """
     blocks, removal = measure_blocks(gray, tight, offset)
+    return _split(pixels, blocks, removal), removal
+
+
+def regions_of_removal(pixels: np.ndarray, removal: np.ndarray) -> tuple[list[TextRegion], np.ndarray]:
+    """The text blocks of a given removal mask (one a user drew or edited), taken as it is: no
+    margin added, only the paper halo around flat parts (so no anti-aliased ghost is left).
+
+    pixels: ``(H, W)`` or ``(H, W, 3)`` uint8 page; removal: ``(H, W)`` bool.
+    returns: the regions and the removal mask ``(H, W)`` bool (the given one plus the halos).
+    """
+    blocks = [
+        Block(window, pixels_in, maskops.stroke_width(pixels_in), 0, None)
+        for window, pixels_in in group_glyphs(removal)
+    ]
+    removal = removal.copy()
+    return _split(pixels, blocks, removal), removal
+
+
+def balloon_text(regions: list[TextRegion], shape: tuple[int, int]) -> tuple[list[TextRegion], np.ndarray]:
+    """Only the blocks lettered on a flat background (balloons, captions, narration boxes), each
+    whole: a block counts when most of its pixels lie on flat paper, and then its parts over art
+    go with it (a word is never erased in pieces). Returns the kept regions and their removal
+    mask ``shape`` bool."""
+    flat, total = {}, {}
+    for region in regions:
+        pixels = int(region.mask.sum())
+        total[region.block] = total.get(region.block, 0) + pixels
+        flat[region.block] = flat.get(region.block, 0) + pixels * (region.background == "flat")
+    kept = [r for r in regions if flat[r.block] >= BALLOON_SHARE * total[r.block]]
+    removal = np.zeros(shape, dtype=bool)
+    for region in kept:
+        x, y, w, h = region.box
+        removal[y : y + h, x : x + w] |= region.mask
+    return kept, removal
+
+
+def _split(pixels: np.ndarray, blocks: list[Block], removal: np.ndarray) -> list[TextRegion]:
     regions = []
-    for block in blocks:  # in page order: a block sees the removal pixels its predecessors added
+    for index, block in enumerate(blocks):  # in page order: a block sees its predecessors' pixels
         for part, colour in split_by_background(pixels, block, removal):
             if part.any():
-                regions.append(_region(block, part, colour))
-    return regions, removal
+                regions.append(_region(block, part, colour, index))
+    return regions
 
 
 def measure_blocks(gray: np.ndarray, tight: np.ndarray, offset: int = 0) -> tuple[list[Block], np.ndarray]:
@@ -137,7 +179,7 @@ def group_glyphs(tight: np.ndarray) -> Iterator[tuple[tuple[slice, slice], np.nd
             yield window, glyphs
 
 
-def _region(block: Block, part: np.ndarray, colour: tuple[int, ...] | None) -> TextRegion:
+def _region(block: Block, part: np.ndarray, colour: tuple[int, ...] | None, index: int) -> TextRegion:
     """The text region of one part ``(h, w)`` bool (not empty) of a block's window."""
     x, y, w, h = bounding_box(part)
     return TextRegion(
@@ -148,6 +190,7 @@ def _region(block: Block, part: np.ndarray, colour: tuple[int, ...] | None) -> T
         stroke=block.stroke,
         margin=block.margin,
         dark_text=block.rule.dark_text if block.rule else True,
+        block=index,
     )
 
 

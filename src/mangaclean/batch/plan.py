@@ -36,11 +36,13 @@ def natural_key(text: str) -> list:
 class PageJob:
     """One page to process. source: a file path, or bytes read from an archive member.
     outputs: role (``page``/``mask``/``compare``/``mask_only``) -> where it goes (a path, or for
-    an archive's ``page`` the member name)."""
+    an archive's ``page`` the member name). mask: a removal mask to use instead of finding the
+    text (``--mask-dir``), or None."""
 
     name: str
     source: Path | bytes
     outputs: dict[str, str]
+    mask: Path | None = None
 
 
 @dataclass
@@ -165,6 +167,7 @@ class MemberPlan:
     out_name: str | None
     keep_name: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    mask: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -190,12 +193,19 @@ class Plan:
 class Request:
     """What a batch makes. roles: outputs per page, the first one primary (``page`` or
     ``mask_only``). existing: what to do with outputs already on disk: ``refuse``, ``skip``
-    (skip a page whose primary output exists, replace its other outputs) or ``overwrite``."""
+    (skip a page whose primary output exists, replace its other outputs) or ``overwrite``.
+    mask_dir: where each page's removal mask is, named as ``--save-mask`` writes it (a user's
+    edited masks, used instead of finding the text), or None."""
 
     out_dir: Path
     roles: tuple[str, ...]
     fmt: str = "same"
     existing: str = "refuse"
+    mask_dir: Path | None = None
+
+    def mask_for(self, page: PurePath) -> Path | None:
+        """Where the mask of the page written as ``page`` (relative to the output folder) is."""
+        return self.mask_dir / page.with_name(f"{page.stem}_mask.png") if self.mask_dir else None
 
 
 def make_plan(inputs: list[Path], request: Request) -> Plan:
@@ -234,8 +244,11 @@ def make_plan(inputs: list[Path], request: Request) -> Plan:
             _plan_archive(path, rel, first, request, names, plan)
         else:
             outputs = {primary: first, **_side_outputs(rel, first, request, names)}
-            plan.pages.append(PageJob(str(path), path, {k: str(out_dir / v) for k, v in outputs.items()}))
-    _check_existing(plan, request, {path.resolve() for path, _ in found.sources})
+            paths = {k: str(out_dir / v) for k, v in outputs.items()}
+            plan.pages.append(PageJob(str(path), path, paths, request.mask_for(first)))
+    masks = [job.mask for job in plan.pages] + [m.mask for job in plan.archives for m in job.members]
+    protected = {path.resolve() for path, _ in found.sources} | {m.resolve() for m in masks if m}
+    _check_existing(plan, request, protected)
     remove_stale_parts(_all_outputs(plan))
     return plan
 
@@ -290,7 +303,8 @@ def _plan_page_member(archive, member, label, side, target, request, names, inne
     keep_name = out_name if out_name.suffix == own.suffix else inner.claim(own, own)
     outputs = _side_outputs(side, side.with_name(out_name.name), request, names)
     outputs = {role: str(request.out_dir / path) for role, path in outputs.items()}
-    return MemberPlan(member, label, True, str(out_name), str(keep_name), outputs)
+    mask = request.mask_for(side.with_name(out_name.name))
+    return MemberPlan(member, label, True, str(out_name), str(keep_name), outputs, mask)
 
 
 def _check_existing(plan: Plan, request: Request, inputs: set[Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mangaclean.batch.plan import Request
 from mangaclean.commands import common
@@ -18,6 +19,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto: flat colour in balloons, inpainting over art; white: paint every "
         "text block white; inpaint: inpaint every block",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("all", "balloons"),
+        default="all",
+        help="all: every text; balloons: only text lettered on flat paper (balloons, captions), each "
+        "block whole; sound effects and text drawn over the art stay",
+    )
+    parser.add_argument(
+        "--mask-dir",
+        type=Path,
+        metavar="DIR",
+        help="use your own removal masks instead of finding the text: <name>_mask.png as --save-mask "
+        "writes them (white = erase), e.g. after fixing them in an editor",
     )
     parser.add_argument(
         "--format",
@@ -50,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
         max_pixels=int(args.max_megapixels * 1e6),
         quality=args.quality,
     )
-    request = Request(args.output, roles, getattr(args, "fmt", "same"), common.existing_policy(args))
+    request = Request(args.output, roles, args.fmt, common.existing_policy(args), args.mask_dir)
     return run_pages(args.inputs, request, settings, workers, args.quiet)

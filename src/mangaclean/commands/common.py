@@ -98,7 +98,12 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
 
 
 def options_from(args: argparse.Namespace) -> CleanOptions:
-    return CleanOptions(threshold=args.threshold, dilate=args.dilate, fill=getattr(args, "fill", "auto"))
+    return CleanOptions(
+        threshold=args.threshold,
+        dilate=args.dilate,
+        fill=getattr(args, "fill", "auto"),
+        scope=getattr(args, "scope", "all"),
+    )
 
 
 def existing_policy(args: argparse.Namespace) -> str:

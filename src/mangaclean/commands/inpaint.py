@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mangaclean.backends import load_inpainter
+from mangaclean.backends import Models, load_inpainter
 from mangaclean.batch.archives import is_archive
 from mangaclean.batch.plan import OutputNames, discover, output_name, sniff_file
 from mangaclean.commands import common
@@ -21,6 +21,7 @@ from mangaclean.io import (
     read_mask,
     write_bytes_atomic,
 )
+from mangaclean.pipeline import CleanOptions, clean_page
 from mangaclean.remove import inpaint_mask
 
 
@@ -42,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output file (single IMAGE with --mask) or folder",
     )
     common.add_inpainter_argument(parser)
+    parser.add_argument(
+        "--grow",
+        action="store_true",
+        help="the mask marks glyphs (e.g. `mangaclean mask` output): grow it as `clean` does, paint "
+        "balloons with their paper colour and inpaint the rest, so no grey outline is left",
+    )
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace outputs that already exist, even an input file"
@@ -59,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             page = read_image(path)
             hole = read_mask(mask_path, page.pixels.shape[:2])
-            page = page.with_pixels(inpaint_mask(page.pixels, hole, inpainter))
+            if args.grow:
+                models = Models(segmenter=None, inpainter=inpainter)
+                page = page.with_pixels(clean_page(page.pixels, models, CleanOptions(), tight=hole).page)
+            else:
+                page = page.with_pixels(inpaint_mask(page.pixels, hole, inpainter))
             fmt = format_for(target)
             data = encode_image(page, fmt)
             check_encoded(data, page, fmt, str(target))

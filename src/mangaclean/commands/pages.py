@@ -36,6 +36,7 @@ from mangaclean.io import (
     format_for,
     max_file_bytes,
     read_image,
+    read_mask,
     write_bytes_atomic,
 )
 from mangaclean.pipeline import CleanOptions, clean_page, text_mask
@@ -91,7 +92,8 @@ def process(job: PageJob) -> Outcome:
                 _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
             outcome.files["mask_only"] = _png(np.where(mask, 255, 0).astype(np.uint8))
             return outcome
-        result = clean_page(page.pixels, models, settings.options)
+        removal = read_mask(job.mask, page.pixels.shape[:2]) if job.mask else None
+        result = clean_page(page.pixels, models, settings.options, removal=removal)
         outcome.timings.update(result.timings)
         start = time.perf_counter()
         if "mask" in settings.roles:
@@ -223,7 +225,8 @@ def _run_archive(job: ArchiveJob, pool_map, settings: Settings, tally: Tally, ch
 
 def _member_job(archive, member: MemberPlan, max_bytes: int) -> PageJob:
     outputs = {**member.outputs, **({"page": member.out_name} if member.out_name else {})}
-    return PageJob(member.label, read_member(archive, member.member, member.label, max_bytes), outputs)
+    data = read_member(archive, member.member, member.label, max_bytes)
+    return PageJob(member.label, data, outputs, member.mask)
 
 
 def _finish_member(outcome: Outcome, page: PageJob, member: MemberPlan, out, tally, quiet) -> int:

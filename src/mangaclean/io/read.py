@@ -271,9 +271,12 @@ def to_8bit(deep: np.ndarray) -> np.ndarray:
 
 
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Read a mask file as ``(H, W)`` bool (``> 127`` = text); check its size against ``shape``."""
+    """Read a mask file as ``(H, W)`` bool (``> 127`` = text, and opaque where it has alpha, as an
+    editor exports a mask layer); check its size against ``shape``."""
     page = read_image(path)
     mask = page.pixels if page.is_gray else page.pixels.max(axis=2)
+    if page.alpha is not None:
+        mask = np.where(page.alpha > 127, mask, 0)
     if shape is not None and mask.shape != tuple(shape):
         raise ImageReadError(
             f"{path}: mask is {mask.shape[1]}x{mask.shape[0]}, page is {shape[1]}x{shape[0]}"
