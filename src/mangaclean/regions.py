@@ -22,6 +22,8 @@ HALO = 4
 ART_LINE = 3
 # With --scope balloons a block is erased when at least this share of its pixels is on flat paper.
 BALLOON_SHARE = 0.5
+# ... and so is a block next to such a one whose strokes are within this factor of its strokes.
+ALIKE_STROKE = 1.5
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,54 @@ def regions_of_removal(pixels: np.ndarray, removal: np.ndarray) -> tuple[list[Te
 def balloon_text(regions: list[TextRegion], shape: tuple[int, int]) -> tuple[list[TextRegion], np.ndarray]:
     """Only the blocks lettered on a flat background (balloons, captions, narration boxes), each
     whole: a block counts when most of its pixels lie on flat paper, and then its parts over art
-    go with it (a word is never erased in pieces). Returns the kept regions and their removal
-    mask ``shape`` bool."""
-    flat, total = {}, {}
+    go with it; so does a block lettered alike right next to one (the last glyph of a column
+    that touches the balloon's edge), so a sentence is never erased in pieces.
+
+    returns: the kept regions and their removal mask, ``shape`` bool.
+    """
+    blocks: dict[int, list[TextRegion]] = {}
     for region in regions:
-        pixels = int(region.mask.sum())
-        total[region.block] = total.get(region.block, 0) + pixels
-        flat[region.block] = flat.get(region.block, 0) + pixels * (region.background == "flat")
-    kept = [r for r in regions if flat[r.block] >= BALLOON_SHARE * total[r.block]]
+        blocks.setdefault(region.block, []).append(region)
+    flat = {index: _flat_share(parts) >= BALLOON_SHARE for index, parts in blocks.items()}
+    anchors = [parts for index, parts in blocks.items() if flat[index]]
+    kept = [
+        region
+        for index, parts in blocks.items()
+        if flat[index] or any(_alike_and_near(parts, anchor) for anchor in anchors)
+        for region in parts
+    ]
     removal = np.zeros(shape, dtype=bool)
     for region in kept:
         x, y, w, h = region.box
         removal[y : y + h, x : x + w] |= region.mask
     return kept, removal
+
+
+def _flat_share(parts: list[TextRegion]) -> float:
+    sizes = [(int(p.mask.sum()), p.background == "flat") for p in parts]
+    return sum(n for n, flat in sizes if flat) / max(sum(n for n, _ in sizes), 1)
+
+
+def _alike_and_near(parts: list[TextRegion], anchor: list[TextRegion]) -> bool:
+    """Whether a block's strokes are as thick as the anchor block's and its box lies within
+    three strokes of it."""
+    stroke, other = parts[0].stroke, anchor[0].stroke
+    if not (other > 0 and 1 / ALIKE_STROKE <= stroke / other <= ALIKE_STROKE):
+        return False
+    (x0, y0, x1, y1), (a0, b0, a1, b1) = _extent(parts), _extent(anchor)
+    gap = max(a0 - x1, x0 - a1, b0 - y1, y0 - b1, 0)
+    return gap <= 3 * other + anchor[0].margin
+
+
+def _extent(parts: list[TextRegion]) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` around every part of a block."""
+    boxes = [p.box for p in parts]
+    return (
+        min(x for x, _, _, _ in boxes),
+        min(y for _, y, _, _ in boxes),
+        max(x + w for x, _, w, _ in boxes),
+        max(y + h for _, y, _, h in boxes),
+    )
 
 
 def _split(pixels: np.ndarray, blocks: list[Block], removal: np.ndarray) -> list[TextRegion]:
