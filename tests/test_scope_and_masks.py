@@ -100,3 +100,19 @@ def test_a_tight_mask_edited_and_inpainted_with_grow_leaves_no_grey(tmp_path, mo
     reference = clean_page(page, models, tight=truth).page
     assert (filled[lower_balloon_text] > 200).all()  # no grey glyph outline in the balloon
     assert np.array_equal(filled[lower_balloon_text], reference[lower_balloon_text])
+
+
+def test_balloon_scope_keeps_a_neighbour_lettered_alike_and_nothing_else():
+    from mangaclean.regions import TextRegion, balloon_text
+
+    def block(index, x, y, background, stroke):
+        return TextRegion((x, y, 10, 10), np.ones((10, 10), bool), background, None, stroke, 3, True, index)
+
+    regions = [
+        block(0, 50, 50, "flat", 3.0),  # balloon text
+        block(1, 50, 62, "textured", 3.5),  # its last glyph, on the balloon's edge
+        block(2, 150, 150, "textured", 3.0),  # far away: lettering on the art
+        block(3, 62, 50, "textured", 9.0),  # next to it but bold: a sound effect
+    ]
+    kept, removal = balloon_text(regions, (200, 200))
+    assert [r.block for r in kept] == [0, 1] and removal.sum() == 200
