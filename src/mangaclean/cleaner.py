@@ -29,13 +29,17 @@ class Cleaner:
         self.models = load_models(segmenter, inpainter, threads)
         self.options = options or CleanOptions()
 
-    def clean(self, page: np.ndarray | Page | str | os.PathLike) -> CleanResult:
+    def clean(
+        self, page: np.ndarray | Page | str | os.PathLike, removal: np.ndarray | None = None
+    ) -> CleanResult:
         """Clean an ``(H, W)`` / ``(H, W, 3)`` uint8 array, a ``Page`` from ``io.read_image``, or
-        a file. Raises ``ValueError`` for any other array, ``ImageReadError`` for a bad file."""
+        a file. removal: an ``(H, W)`` bool mask to erase as it is instead of finding the text
+        (e.g. an edited ``result.mask``). Raises ``ValueError`` for any other array,
+        ``ImageReadError`` for a bad file."""
         if isinstance(page, Page):
             pixels = page.pixels
         elif isinstance(page, np.ndarray):
             pixels = check_pixels(page)
         else:
             pixels = read_image(page).pixels
-        return clean_page(pixels, self.models, self.options)
+        return clean_page(pixels, self.models, self.options, removal=removal)
