@@ -8,9 +8,9 @@ fair. Peak memory is measured per configuration in a fresh child process.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -88,7 +88,13 @@ def run(args: argparse.Namespace) -> int:
         results["configs"][config.label] = entry
     _print_report(results, configs)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        from mangaclean.eval.reports import write_json
+
+        words = ["mangaclean", "bench", *map(str, args.pages), "--sizes", args.sizes, "--compare"]
+        words += [*args.compare, "--repeat", str(args.repeat)]
+        words += ["--threads", str(args.threads)] if args.threads is not None else []
+        words += ["--no-memory"] if args.no_memory else []
+        write_json(args.json, results, shlex.join([*words, "--json", str(args.json)]))
     return 0
 
 
