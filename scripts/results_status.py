@@ -152,7 +152,11 @@ def block_speed() -> list[str]:
             continue
         label = "827x1170 (seed's design, other run)" if name == "bench_seed_design" else None
         rows += _speed_rows(data, pages, label)
-        lines.append(source(name, data))
+        cpu = data.get("load_average_1min")
+        busy = (
+            f"; load average {cpu['start']:.1f} before, {cpu['after_timing']:.1f} after timing" if cpu else ""
+        )
+        lines.append(source(name, data) + busy)
     return [*table(header, rows), "", *[f"- {line}" for line in lines]]
 
 

@@ -78,8 +78,10 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "configs": {},
         "pages": [name for name, _ in pages],
+        "load_average_1min": {"start": os.getloadavg()[0]},  # others' jobs on the machine: noise
     }
     timed = _time_interleaved(configs, pages, args.repeat, args.threads)
+    results["load_average_1min"]["after_timing"] = os.getloadavg()[0]
     for config in configs:
         entry = timed[config.label]
         if not args.no_memory:
