@@ -64,3 +64,13 @@ def test_check_notices_a_stale_table():
     )
     assert stale != text
     assert script.render(stale) == text
+
+
+def test_write_json_records_command_machine_versions_date(tmp_path):
+    from mangaclean.eval.reports import write_json
+
+    write_json(tmp_path / "r.json", {"value": 1.5, "date": "payload cannot override"}, "mangaclean eval x")
+    record = json.loads((tmp_path / "r.json").read_text())
+    assert RECORD_KEYS <= record.keys() and VERSIONS <= record["versions"].keys()
+    assert record["command"] == "mangaclean eval x" and record["value"] == 1.5
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
