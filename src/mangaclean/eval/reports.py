@@ -97,9 +97,16 @@ def write_json(path: Path, payload: dict, command: str) -> None:
     names["mangaclean"] = ("mangaclean",)
     versions = {"python": platform.python_version()}
     versions.update({key: v for key, dists in names.items() if (v := version(*dists)) is not None})
+    orig = getattr(sys, "orig_argv", [])  # as typed: the console script, python -m, or a script
+    if "-m" in orig[:3]:
+        typed = ["python", *orig[orig.index("-m") :]]
+    elif sys.argv[0].endswith(".py"):
+        typed = ["python", *sys.argv]
+    else:
+        typed = [Path(sys.argv[0]).name, *sys.argv[1:]]
     record = {
         "command": command,
-        "invocation": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "invocation": shlex.join(typed),
         "machine": machine(),
         "versions": versions,
         "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
