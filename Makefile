@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 TCMALLOC := $(wildcard /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)
 PRELOAD := $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC))
 
-.PHONY: demo test lint samples clean-out train-seg train-inpaint eval-real eval-deps
+.PHONY: demo test lint samples clean-out train-seg train-inpaint eval-real eval-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +50,35 @@ eval-deps: $(VENV)/.dev
 	$(BIN)/pip install --quiet "rapidocr-onnxruntime==1.4.4"
 	$(BIN)/pip install --quiet --force-reinstall --no-deps opencv-python-headless
 
-# The real-page tables of docs/RESULTS.md (needs ../shared/data or MANGACLEAN_DATA).
+# The real-page tables of docs/RESULTS.md (needs ../shared/data or MANGACLEAN_DATA; the ppocr rows
+# need `make eval-deps`). Numbers only go to docs/results/*.json; the tables are rebuilt from them.
+RESULTS := docs/results
 eval-real: $(VENV)/.runtime
-	$(BIN)/mangaclean eval masks --segmenter auto,classical,ppocr --json out/eval_masks.json
-	$(BIN)/mangaclean eval boxes --segmenter auto,classical,ppocr --json out/eval_boxes.json
-	$(BIN)/mangaclean eval inpaint --inpainters auto,white,telea,ns --n 100 --seed 0 --json out/eval_inpaint.json
+	$(BIN)/mangaclean eval masks --segmenter auto,net-fp32,classical,ppocr --json $(RESULTS)/eval_masks.json
+	$(BIN)/mangaclean eval boxes --segmenter auto,net-fp32,classical,ppocr --json $(RESULTS)/eval_boxes.json
+	$(BIN)/mangaclean eval inpaint --inpainters auto,white,telea,ns,spectral --n 100 --seed 0 \
+		--json $(RESULTS)/eval_inpaint.json
+	$(BIN)/mangaclean eval balloons --segmenter auto --json $(RESULTS)/eval_balloons.json
+	$(BIN)/python scripts/results_status.py
+
+# Speed and memory of docs/RESULTS.md: the bundled sample at 827x1170 and 1807x2570, a 6000x8000
+# grey page (the sample) and colour page (a public-domain page of ../shared/data, resized into the
+# ignored out/), and the seed's exact design (random weights: only its time means anything; torch).
+DATA ?= $(or $(MANGACLEAN_DATA),../shared/data)
+COLOUR_PAGE := $(DATA)/pages/golden-age-comics/006013.jpg
+bench: $(VENV)/.dev
+	$(BIN)/mangaclean bench --sizes S,M --compare int8=auto/auto fp32=net-fp32/auto --repeat 5 \
+		--json $(RESULTS)/bench_pages.json
+	$(BIN)/mangaclean bench --sizes L --compare int8=auto/auto --repeat 1 --json $(RESULTS)/bench_grey_6000x8000.json
+	mkdir -p out/bench && $(BIN)/python -c "import sys; from PIL import Image; \
+		Image.open(sys.argv[1]).convert('RGB').resize((6000, 8000), Image.BICUBIC).save(sys.argv[2])" \
+		$(COLOUR_PAGE) out/bench/colour_6000x8000.png
+	$(BIN)/mangaclean bench out/bench/colour_6000x8000.png --sizes "" --compare int8=auto/auto --repeat 1 \
+		--json $(RESULTS)/bench_colour_6000x8000.json
+	$(BIN)/mangaclean bench src/mangaclean/samples/sample_01.png --sizes "" \
+		--compare int8=auto/auto seed=torch:seg_mnv2_seed/auto --repeat 3 --no-memory \
+		--json $(RESULTS)/bench_seed_design.json
+	$(BIN)/python scripts/results_status.py
 
 clean-out:
 	rm -rf out

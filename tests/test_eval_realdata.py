@@ -1,6 +1,6 @@
 """The evaluation commands on the real pages in ../shared/data (skipped when the folder is absent).
 
-Quick runs only (a few pages): the full numbers live in docs/results/eval.md.
+Quick runs only (a few pages): the full numbers live in docs/results/eval_*.json (docs/RESULTS.md).
 """
 
 import json

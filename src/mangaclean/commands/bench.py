@@ -8,9 +8,9 @@ fair. Peak memory is measured per configuration in a fresh child process.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -78,8 +78,10 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "configs": {},
         "pages": [name for name, _ in pages],
+        "load_average_1min": {"start": os.getloadavg()[0]},  # others' jobs on the machine: noise
     }
     timed = _time_interleaved(configs, pages, args.repeat, args.threads)
+    results["load_average_1min"]["after_timing"] = os.getloadavg()[0]
     for config in configs:
         entry = timed[config.label]
         if not args.no_memory:
@@ -88,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
         results["configs"][config.label] = entry
     _print_report(results, configs)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        from mangaclean.eval.reports import write_json
+
+        words = ["mangaclean", "bench", *map(str, args.pages), "--sizes", args.sizes, "--compare"]
+        words += [*args.compare, "--repeat", str(args.repeat)]
+        words += ["--threads", str(args.threads)] if args.threads is not None else []
+        words += ["--no-memory"] if args.no_memory else []
+        write_json(args.json, results, shlex.join([*words, "--json", str(args.json)]))
     return 0
 
 

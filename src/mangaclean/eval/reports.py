@@ -6,6 +6,9 @@ import datetime
 import json
 import os
 import platform
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from mangaclean.io import write_bytes_atomic
@@ -77,7 +80,47 @@ def markdown(title: str, header: tuple[str, ...], rows: list[list[str]], notes: 
 
 
 def write_json(path: Path, payload: dict, command: str) -> None:
-    record = {"command": command, "machine": machine(), "date": datetime.date.today().isoformat(), **payload}
+    """``payload`` with the record of how it was made: the command (all settings, defaults included),
+    the invocation as typed, machine, versions and UTC date. Every ``--json`` of eval and bench."""
+    from importlib import metadata
+
+    def version(*dists: str) -> str | None:
+        for dist in dists:
+            try:
+                return metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+        return None
+
+    names = {"numpy": ("numpy",), "onnxruntime": ("onnxruntime",), "Pillow": ("Pillow",), "torch": ("torch",)}
+    names["opencv"] = ("opencv-python-headless", "opencv-python", "opencv-contrib-python-headless")
+    names["mangaclean"] = ("mangaclean",)
+    versions = {"python": platform.python_version()}
+    versions.update({key: v for key, dists in names.items() if (v := version(*dists)) is not None})
+    orig = getattr(sys, "orig_argv", [])  # as typed: the console script, python -m, or a script
+    if "-m" in orig[:3]:
+        typed = ["python", *orig[orig.index("-m") :]]
+    elif sys.argv[0].endswith(".py"):
+        typed = ["python", *sys.argv]
+    else:
+        typed = [Path(sys.argv[0]).name, *sys.argv[1:]]
+    record = {
+        "command": command,
+        "invocation": shlex.join(typed),
+        "machine": machine(),
+        "versions": versions,
+        "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+    }
+    package = Path(__file__).parents[1]
+    try:  # the checkout measured; "+modified" when the package had uncommitted changes
+        git = ["git", "-C", str(package)]
+        head = subprocess.run([*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
+        changed = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True)
+        if head.returncode == 0:
+            record["commit"] = head.stdout.strip() + ("+modified" if changed.stdout.strip() else "")
+    except OSError:
+        pass
+    record.update({key: value for key, value in payload.items() if key not in record})
     write_bytes_atomic(path, (json.dumps(record, indent=2, default=float) + "\n").encode())
 
 

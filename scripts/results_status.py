@@ -1,0 +1,376 @@
+"""Build the tables of docs/RESULTS.md from the JSON files in docs/results/, or check them.
+
+    python scripts/results_status.py           # rewrite the generated blocks of docs/RESULTS.md
+    python scripts/results_status.py --check   # exit 1 if docs/RESULTS.md is not what the JSONs give
+
+RESULTS.md is prose around blocks marked ``<!-- generated: NAME -->`` ... ``<!-- end generated -->``;
+only the blocks are written here, each a table and the line that says which command and which JSON
+file it comes from. No model runs: ``make eval-real`` and ``make bench`` write the JSONs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_MD = ROOT / "docs" / "RESULTS.md"
+JSON_DIR = ROOT / "docs" / "results"
+BLOCK = re.compile(r"(<!-- generated: (\w+) -->\n)(.*?)(<!-- end generated -->)", re.S)
+STAGES = ("read", "segment", "refine", "fill", "inpaint", "write")
+PAGE_S, PAGE_M = "sample_01@S=827x1170", "sample_01@M=1807x2570"
+
+
+def load(name: str) -> dict | None:
+    path = JSON_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def f(value, digits: int = 3) -> str:
+    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(row) + " |" for row in rows
+    ]
+
+
+def source(name: str, record: dict, versions: dict | None = None) -> str:
+    """Which command and file a table comes from, with the record's date, commit and versions."""
+    listed = ", ".join(f"{k} {v}" for k, v in (versions or record.get("versions", {})).items())
+    typed = record["invocation"]
+    command = typed if typed.startswith("mangaclean ") else record["command"]
+    return (
+        f"`{command}` -> [`docs/results/{name}.json`](results/{name}.json) "
+        f"({record['date']}, commit `{record.get('commit', '?')}`, {record['machine']}; {listed})"
+    )
+
+
+def missing(name: str, how: str) -> list[str]:
+    return [f"*Not measured yet: `docs/results/{name}.json` is missing ({how}).*"]
+
+
+def block_masks() -> list[str]:
+    data = load("eval_masks")
+    if data is None:
+        return missing("eval_masks", "make eval-real")
+    header = ["segmenter", "pages", "P", "P excl. possible SFX", "R", "**F1**", "IoU", "**tolerant F1**"]
+    header += ["page F1 median", "pages/s"]
+    rows = [
+        [r["segmenter"], str(r["pages"]), f(r["precision"]), f(r["precision_without_possible_sfx"])]
+        + [f(r["recall"]), f"**{f(r['f1'])}**", f(r["iou"]), f"**{f(r['tolerant_f1'])}**"]
+        + [f(r["median_page_f1"]), f(r["pages_per_second"], 1)]
+        for r in data["masks"]
+    ]
+    return [*table(header, rows), "", source("eval_masks", data)]
+
+
+def block_boxes() -> list[str]:
+    data = load("eval_boxes")
+    if data is None:
+        return missing("eval_boxes", "make eval-real")
+    header = ["segmenter", "pages", "boxes found", "**box recall**", "mean glyph coverage"]
+    header += ["**mask in boxes (+8 px)**", "pages/s"]
+    rows = [
+        [r["segmenter"], str(r["pages"]), f"{r['found']} of {r['boxes']}", f"**{f(r['box_recall'])}**"]
+        + [f(r["mean_coverage"]), f"**{f(r['mask_inside_boxes'])}**", f(r["pages_per_second"], 1)]
+        for r in data["boxes"]
+    ]
+    return [*table(header, rows), "", source("eval_boxes", data)]
+
+
+def block_inpaint() -> list[str]:
+    data = load("eval_inpaint")
+    if data is None:
+        return missing("eval_inpaint", "make eval-real")
+    header = ["inpainter", "background", "holes", "**PSNR hole (dB, pooled)**", "SSIM hole"]
+    header += ["**SSIM band 4 px**", "ms/hole mean", "ms/hole median"]
+    rows = []
+    for kind in ("textured", "plain"):
+        for label, kinds in data["inpaint"]["summary"].items():
+            s = kinds.get(kind, {})
+            if not s.get("holes"):
+                continue
+            rows.append(
+                [label, kind, str(s["holes"]), f"**{f(s['psnr'], 2)}**", f(s["ssim"])]
+                + [f"**{f(s['band_ssim'])}**", f(s["ms_mean"], 1), f(s["ms_median"], 1)]
+            )
+    notes = [f"note: {n}" for n in data.get("notes", [])]
+    return [*table(header, rows), *notes, "", source("eval_inpaint", data)]
+
+
+def block_balloons() -> list[str]:
+    data = load("eval_balloons")
+    if data is None:
+        return missing("eval_balloons", "make eval-real")
+    b = data["balloons"]
+    header = ["segmenter", "pages", "flat blocks", "filled px MAD from ring colour", "ring MAD (mean)"]
+    header += ["ring MAD (p95)", "**blocks with a ghost px in the ring**"]
+    row = [b["label"], str(b["pages"]), str(b["flat_blocks"]), f(b["fill_mad_mean"], 2)]
+    row += [f(b["ring_mad_mean"], 2), f(b["ring_mad_p95"], 2)]
+    row += [f"**{b['ghost_blocks']} ({100 * b['ghost_share']:.1f}%)**"]
+    return [*table(header, [row]), "", source("eval_balloons", data)]
+
+
+def _speed_rows(data: dict, pages: list[str], label: str | None = None) -> list[list[str]]:
+    rows = []
+    for page in pages:
+        configs = [c for c in data["configs"].values() if page in c["pages"]]
+        base = configs[0]["pages"][page]["total"]["median"]
+        for name, config in data["configs"].items():
+            stats = config["pages"][page]
+            total = stats["total"]["median"]
+            cells = [f"{stats[s]['median'] * 1000:.0f}" for s in STAGES]
+            runs = f"{stats['total']['min'] * 1000:.0f}-{stats['total']['max'] * 1000:.0f}"
+            rows.append(
+                [label or page, name, *cells, f"**{total * 1000:.0f}**", runs, f"{total / base:.2f}x"]
+            )
+    return rows
+
+
+def block_speed() -> list[str]:
+    found = {n: load(n) for n in ("bench_pages", "bench_grey_6000x8000", "bench_colour_6000x8000")}
+    found["bench_seed_design"] = load("bench_seed_design")
+    if all(v is None for v in found.values()):
+        return missing("bench_pages", "make bench")
+    header = ["page", "config", *STAGES, "**total ms** (median)", "min-max", "vs first"]
+    rows, lines = [], []
+    sources = {
+        "bench_pages": [PAGE_S, PAGE_M],
+        "bench_grey_6000x8000": ["sample_01@L=6000x8000"],
+        "bench_colour_6000x8000": ["colour_6000x8000.png"],
+        "bench_seed_design": ["sample_01.png"],
+    }
+    for name, pages in sources.items():
+        data = found[name]
+        if data is None:
+            lines.append(missing(name, "make bench")[0])
+            continue
+        label = "827x1170 (seed's design, other run)" if name == "bench_seed_design" else None
+        rows += _speed_rows(data, pages, label)
+        cpu = data.get("load_average_1min")
+        busy = (
+            f"; load average {cpu['start']:.1f} before, {cpu['after_timing']:.1f} after timing" if cpu else ""
+        )
+        lines.append(source(name, data) + busy)
+    return [*table(header, rows), "", *[f"- {line}" for line in lines]]
+
+
+def block_memory() -> list[str]:
+    header = ["run", "config", "pages", "model load s", "**cold start s** (import + load)", "**peak RSS MB**"]
+    rows = []
+    for name in ("bench_pages", "bench_grey_6000x8000", "bench_colour_6000x8000"):
+        data = load(name)
+        if data is None:
+            rows.append([f"{name}.json missing (make bench)", "", "", "", "", ""])
+            continue
+        for label, c in data["configs"].items():
+            cold, rss = c.get("cold_start_s"), c.get("peak_rss_mb")
+            cells = [
+                f"[{name}.json](results/{name}.json)",
+                label,
+                ", ".join(data["pages"]),
+                f(c["load_s"], 2),
+            ]
+            rows.append([*cells, f"**{f(cold, 2)}**", f"**{f(rss, 0)}**"])
+    return [*table(header, rows), "", "Commands, dates and versions: as under the speed table."]
+
+
+def block_install() -> list[str]:
+    data = load("install_size")
+    if data is None:
+        return missing("install_size", "python scripts/install_size.py")
+    rows = [[name, f(mb, 1)] for name, mb in data["site_packages_mb"].items()]
+    rows.append(["**total**", f"**{f(data['total_mb'], 1)}**"])
+    shown = ("numpy", "onnxruntime", "opencv-python-headless", "pillow", "mangaclean")
+    installed = {"python": data["versions"]["python"]}
+    installed.update({k: v for k, v in data["installed"].items() if k.lower() in shown})
+    return [*table(["site-packages entry", "MB"], rows), "", source("install_size", data, installed)]
+
+
+def _metric(name: str, group: str, key: str, label: str):
+    """``key`` of the row whose label is ``label`` (``auto`` = the label starting ``auto (``) or None."""
+    data = load(name)
+    rows = [r for r in data[group] if r["segmenter"].split(" (")[0] == label] if data else []
+    return rows[0][key] if rows else None
+
+
+def _row(
+    issue: int, target: str, value, limit: tuple[str, float] | None, digits: int, name: str
+) -> list[str]:
+    """A targets row; ``limit`` is ``(">=" or "<=", bound)``, None for a figure only recorded."""
+    if isinstance(value, tuple):  # (number tested, text shown)
+        value, shown = value
+    else:
+        shown = "not measured" if value is None else f(value, digits)
+    if value is None or limit is None:
+        status = "not measured" if value is None else "recorded"
+    else:
+        ok = value >= limit[1] if limit[0] == ">=" else value <= limit[1]
+        status = "met" if ok else "**not met**"
+    where = f"[{name}.json](results/{name}.json)" if (JSON_DIR / f"{name}.json").exists() else "-"
+    return [str(issue), target, shown, status, where]
+
+
+def block_targets() -> list[str]:
+    def masks(key: str, label: str):
+        return _metric("eval_masks", "masks", key, label)
+
+    f1, tol, fp32 = masks("f1", "auto"), masks("tolerant_f1", "auto"), "seg_mnv2_light fp32"
+    rows = [
+        _row(6, "raw F1 >= 0.70 (manga109-textmasks, `auto`)", f1, (">=", 0.70), 3, "eval_masks"),
+        _row(6, "tolerant F1 >= 0.90", tol, (">=", 0.90), 3, "eval_masks"),
+    ]
+    pp_f1, pp_tol = masks("f1", "ppocr"), masks("tolerant_f1", "ppocr")
+    if None not in (f1, tol, pp_f1, pp_tol):
+        lead = min(f1 - pp_f1, tol - pp_tol)
+        text = f"F1 {f1 - pp_f1:+.3f}, tolerant F1 {tol - pp_tol:+.3f} (PP-OCR {pp_f1:.3f} / {pp_tol:.3f})"
+        rows.append(
+            _row(
+                6,
+                "clearly ahead of PP-OCR (read: >= +0.01 on both)",
+                (lead, text),
+                (">=", 0.01),
+                3,
+                "eval_masks",
+            )
+        )
+    recall = _metric("eval_boxes", "boxes", "box_recall", "auto")
+    inside = _metric("eval_boxes", "boxes", "mask_inside_boxes", "auto")
+    rows += [
+        _row(6, "OpenMantra box recall >= 0.97", recall, (">=", 0.97), 3, "eval_boxes"),
+        _row(6, "OpenMantra mask in boxes >= 0.90", inside, (">=", 0.90), 3, "eval_boxes"),
+        _inpaint_target_row(),
+        _balloon_target_row(),
+        *_bench_target_rows(),
+    ]
+    f1_fp, tol_fp = masks("f1", fp32), masks("tolerant_f1", fp32)
+    if None not in (f1, tol, f1_fp, tol_fp):
+        cost = f"F1 {f1 - f1_fp:+.4f}, tolerant F1 {tol - tol_fp:+.4f} (int8 minus fp32)"
+        rows.append(_row(7, "int8 accuracy cost on real pages", (f1 - f1_fp, cost), None, 3, "eval_masks"))
+    return table(["issue", "target", "measured", "status", "from"], rows)
+
+
+def _inpaint_target_row() -> list[str]:
+    target, data = "inpainter: PSNR and band SSIM above FSR, <= 60 ms/hole", load("eval_inpaint")
+    summary = {k.split(" (")[0]: v["textured"] for k, v in data["inpaint"]["summary"].items()} if data else {}
+    ours, peer = summary.get("auto"), "fsr" if "fsr" in summary else "spectral"
+    if ours is None or peer not in summary:
+        return _row(6, target, None, None, 3, "eval_inpaint")
+    other = summary[peer]
+    text = (
+        f"`auto` {ours['psnr']:.2f} dB / {ours['band_ssim']:.3f} / {ours['ms_mean']:.0f} ms; "
+        f"{peer} {other['psnr']:.2f} / {other['band_ssim']:.3f} / {other['ms_mean']:.0f} ms (textured holes)"
+    )
+    ok = ours["psnr"] > other["psnr"] and ours["band_ssim"] > other["band_ssim"] and ours["ms_mean"] <= 60
+    return _row(6, target, (float(ok), text), (">=", 1.0), 3, "eval_inpaint")
+
+
+def _balloon_target_row() -> list[str]:
+    data = load("eval_balloons")
+    b, text = data["balloons"] if data else None, None
+    if b:
+        ghosts = f"{b['ghost_blocks']} of {b['flat_blocks']} flat blocks ({100 * b['ghost_share']:.1f}%)"
+        text = (b["ghost_share"], f"fill MAD {b['fill_mad_mean']:.2f}; {ghosts} keep a ghost px in the ring")
+    return _row(6, "flat balloons: filled pixels vs the ring's colour", text, None, 3, "eval_balloons")
+
+
+def _first_config(name: str) -> dict:
+    data = load(name)
+    return next(iter(data["configs"].values())) if data else {}
+
+
+def _median_total(name: str, page: str, config: str | None = None):
+    data = load(name)
+    entry = (data["configs"][config] if config else _first_config(name)) if data else {}
+    return entry["pages"][page]["total"]["median"] if page in entry.get("pages", {}) else None
+
+
+def _bench_target_rows() -> list[list[str]]:
+    rows = [
+        _row(
+            7,
+            "827x1170 page, whole pipeline <= 0.35 s",
+            _median_total("bench_pages", PAGE_S),
+            ("<=", 0.35),
+            3,
+            "bench_pages",
+        ),
+        _row(
+            7, "1807x2570 scan <= 1.2 s", _median_total("bench_pages", PAGE_M), ("<=", 1.2), 3, "bench_pages"
+        ),
+    ]
+    for name in ("bench_grey_6000x8000", "bench_colour_6000x8000"):
+        what = name.split("_")[1] + " 6000x8000"
+        rss = _first_config(name).get("peak_rss_mb")
+        rows.append(_row(7, f"peak RSS <= 700 MB ({what})", rss, ("<=", 700), 0, name))
+    cold = _first_config("bench_pages").get("cold_start_s")
+    rows.append(_row(7, "cold start (import + model load) <= 1.0 s", cold, ("<=", 1.0), 2, "bench_pages"))
+    ours = _median_total("bench_seed_design", "sample_01.png", "int8")
+    seed = _median_total("bench_seed_design", "sample_01.png", "seed")
+    ratio = None if None in (ours, seed) else seed / ours
+    rows.append(
+        _row(
+            7,
+            ">= 20x faster than the seed's design (whole pipeline, 827x1170)",
+            ratio,
+            (">=", 20),
+            1,
+            "bench_seed_design",
+        )
+    )
+    install = load("install_size")
+    total = install["total_mb"] if install else None
+    rows.append(_row(7, "runtime install <= 200 MB (fresh venv, MB)", total, ("<=", 200), 0, "install_size"))
+    return rows
+
+
+BLOCKS = {
+    "targets": block_targets,
+    "masks": block_masks,
+    "boxes": block_boxes,
+    "inpaint": block_inpaint,
+    "balloons": block_balloons,
+    "speed": block_speed,
+    "memory": block_memory,
+    "install": block_install,
+}
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block rebuilt from the JSONs."""
+
+    def replace(match: re.Match) -> str:
+        name = match.group(2)
+        if name not in BLOCKS:
+            raise SystemExit(f"{RESULTS_MD}: unknown generated block {name!r}")
+        return match.group(1) + "\n".join(BLOCKS[name]()) + "\n" + match.group(4)
+
+    seen = {m.group(2) for m in BLOCK.finditer(text)}
+    if seen != set(BLOCKS):
+        raise SystemExit(f"{RESULTS_MD}: blocks {sorted(set(BLOCKS) - seen)} missing")
+    return BLOCK.sub(replace, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if RESULTS.md is out of date")
+    args = parser.parse_args(argv)
+    current = RESULTS_MD.read_text()
+    wanted = render(current)
+    if args.check:
+        if wanted != current:
+            print(f"{RESULTS_MD} is out of date: run python scripts/results_status.py", file=sys.stderr)
+            return 1
+        return 0
+    if wanted != current:
+        RESULTS_MD.write_text(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
