@@ -76,7 +76,7 @@ bench: $(VENV)/.dev
 	$(BIN)/mangaclean bench out/bench/colour_6000x8000.png --sizes "" --compare int8=auto/auto --repeat 1 \
 		--json $(RESULTS)/bench_colour_6000x8000.json
 	$(BIN)/mangaclean bench src/mangaclean/samples/sample_01.png --sizes "" \
-		--compare int8=auto/auto seed=torch:seg_mnv2_seed/auto --repeat 3 --no-memory \
+		--compare int8=auto/auto seed=torch:seg_mnv2_x2_original/auto --repeat 3 --no-memory \
 		--json $(RESULTS)/bench_seed_design.json
 	$(BIN)/python scripts/results_status.py
 
