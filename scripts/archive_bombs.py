@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import struct
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from mangaclean.eval.reports import write_json
 
 MB = 1 << 20
 
@@ -150,16 +151,9 @@ def main() -> int:
             results[name].update(measure(archive, Path(folder) / "out", args.segmenter))
             archive.unlink()
             print(name, json.dumps(results[name]), flush=True)
-    record = {
-        "command": "python scripts/archive_bombs.py " + " ".join(sys.argv[1:]),
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "peak_rss_limit_mb": 1536,
-        "cases": results,
-    }
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        command = f"python scripts/archive_bombs.py --segmenter {args.segmenter} --cases {args.cases}"
+        write_json(args.json, {"peak_rss_limit_mb": 1536, "cases": results}, command)
     return 0
 
 

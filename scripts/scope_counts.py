@@ -14,13 +14,13 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from mangaclean.backends import load_models
+from mangaclean.eval.reports import write_json
 from mangaclean.io import as_rgb, read_image
 from mangaclean.pipeline import CleanOptions, clean_page
 
@@ -88,15 +88,9 @@ def main() -> int:
             rows.append(row)
         summary[label] = _totals(rows)
         print(label, json.dumps(summary[label]), flush=True)
-    record = {
-        "command": "python scripts/scope_counts.py " + " ".join(sys.argv[1:]),
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "models": "auto/auto (shipped int8 segmenter, Telea)",
-        "sets": summary,
-    }
     if args.json:
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        payload = {"models": "auto/auto (shipped int8 segmenter, Telea)", "sets": summary}
+        write_json(args.json, payload, f"python scripts/scope_counts.py --limit {args.limit}")
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -207,16 +206,13 @@ def main(argv: list[str] | None = None) -> int:
             totals[key] += result[key]
         problems += [f"seed {seed}: {p}" for p in result["problems"]]
         print(json.dumps({"batch_seed": seed, **{k: v for k, v in result.items() if k != "problems"}}))
-    record = {
-        "command": "python tests/fuzz.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        **totals,
-        "problems": problems[:50],
-    }
+    record = {**totals, "problems": problems[:50]}
     print(json.dumps(record, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        from mangaclean.eval.reports import write_json
+
+        command = f"python tests/fuzz.py --minutes {args.minutes:g} --seed {args.seed} --batch {args.batch}"
+        write_json(args.json, record, command)
     return 1 if problems else 0
 
 
