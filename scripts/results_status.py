@@ -184,12 +184,71 @@ def block_install() -> list[str]:
     data = load("install_size")
     if data is None:
         return missing("install_size", "python scripts/install_size.py")
-    rows = [[name, f(mb, 1)] for name, mb in data["site_packages_mb"].items()]
-    rows.append(["**total**", f"**{f(data['total_mb'], 1)}**"])
+    entries = data["site_packages_mb"]
+    header, rows = (
+        [*entries, "**total**"],
+        [[*(f(mb, 1) for mb in entries.values()), f"**{f(data['total_mb'], 1)}**"]],
+    )
     shown = ("numpy", "onnxruntime", "opencv-python-headless", "pillow", "mangaclean")
     installed = {"python": data["versions"]["python"]}
     installed.update({k: v for k, v in data["installed"].items() if k.lower() in shown})
-    return [*table(["site-packages entry", "MB"], rows), "", source("install_size", data, installed)]
+    return [*table(header, rows), "", source("install_size", data, installed)]
+
+
+def block_robustness() -> list[str]:
+    fuzz, bombs = load("fuzz"), load("archive_bombs")
+    lines = missing("fuzz", "python tests/fuzz.py --json docs/results/fuzz.json") if fuzz is None else []
+    if fuzz is not None:
+        keys = ("cases", "batches", "crashes", "hangs", "unreadable", "lost")
+        header = ["fuzzed files", "batches", "crashes", "hangs", "unreadable outputs", "inputs lost"]
+        lines += [*table(header, [[str(fuzz[k]) for k in keys]]), "", source("fuzz", fuzz), ""]
+    if bombs is None:
+        return lines + missing("archive_bombs", "python scripts/archive_bombs.py")
+    rows = [
+        [case["what"], f(case["archive_mb"], 1), str(case["exit"]), "yes" if case["output_written"] else "no"]
+        + [f"**{f(case['peak_rss_mb'], 0)}**", _said(case["first_error"])]
+        for case in bombs["cases"].values()
+    ]
+    header = ["archive", "MB", "exit", "rebuilt", "**peak RSS MB**", "what the run said"]
+    return [*lines, *table(header, rows), "", source("archive_bombs", bombs)]
+
+
+def _said(error: str | None) -> str:
+    """An error line without its temporary folder, shortened for a table cell."""
+    if not error:
+        return "-"
+    text = re.sub(r"/tmp/[^ :]*/", "", error.removeprefix("error: "))
+    return text if len(text) <= 90 else text[:87] + "..."
+
+
+def block_scope() -> list[str]:
+    data = load("scope_counts")
+    if data is None:
+        return missing("scope_counts", "python scripts/scope_counts.py")
+    header = ["pages", "n", "blocks `all`", "blocks `balloons`", "px erased `all`", "px erased `balloons`"]
+    header += ["untouched outside flat blocks", "glyph precision `all` / `balloons`", "text kept"]
+    rows = []
+    for name, t in data["sets"].items():
+        precision = f"{f(t.get('precision_all'))} / {f(t.get('precision_balloons'))}"
+        rows.append(
+            [name, str(t["pages"]), str(t["blocks_all"]), str(t["blocks_balloons"]), str(t["erased_all"])]
+            + [str(t["erased_balloons"]), f"{t['pages_outside_flat_untouched']} of {t['pages']}", precision]
+            + [f(t.get("text_found_kept_by_balloons"))]
+        )
+    return [*table(header, rows), "", source("scope_counts", data)]
+
+
+def _robustness_target_rows() -> list[list[str]]:
+    fuzz, bombs = load("fuzz"), load("archive_bombs")
+    bad, text = None, None
+    if fuzz:
+        bad = sum(fuzz[k] for k in ("crashes", "hangs", "unreadable", "lost"))
+        text = (bad, f"{fuzz['cases']} files: {bad} crashes, hangs, unreadable outputs or lost inputs")
+    peak = max(c["peak_rss_mb"] for c in bombs["cases"].values()) if bombs else None
+    return [
+        _row(17, "fuzzed files: no crash, hang, unreadable output or lost input", text, ("<=", 0), 0, "fuzz"),
+        _row(17, "peak RSS on hostile and huge archives <= 1536 MB", peak, ("<=", 1536), 0, "archive_bombs"),
+    ]
 
 
 def _metric(name: str, group: str, key: str, label: str):
@@ -247,6 +306,7 @@ def block_targets() -> list[str]:
         _inpaint_target_row(),
         _balloon_target_row(),
         *_bench_target_rows(),
+        *_robustness_target_rows(),
     ]
     f1_fp, tol_fp = masks("f1", fp32), masks("tolerant_f1", fp32)
     if None not in (f1, tol, f1_fp, tol_fp):
@@ -338,6 +398,8 @@ BLOCKS = {
     "speed": block_speed,
     "memory": block_memory,
     "install": block_install,
+    "robustness": block_robustness,
+    "scope": block_scope,
 }
 
 
