@@ -80,7 +80,7 @@ def _open_psd(data: bytes):
 @needs_psd_tools
 @pytest.mark.parametrize("kind", ["grey", "colour"])
 def test_psd_layers_names_sizes_mode_dpi(kind):
-    from psd_tools.constants import ColorMode, Resource
+    from psd_tools.constants import ColorMode, Resource, Tag
 
     page, cleaned, mask = _case(kind)
     psd = _open_psd(layered_psd(page, cleaned, mask))
@@ -89,6 +89,7 @@ def test_psd_layers_names_sizes_mode_dpi(kind):
     assert (psd.depth, psd.channels) == (8, 1 if kind == "grey" else 3)
     assert (psd.width, psd.height) == (width, height)
     assert [layer.name for layer in psd] == NAMES
+    assert all(Tag.UNICODE_LAYER_NAME in layer.tagged_blocks for layer in psd)
     assert [layer.visible for layer in psd] == VISIBLE
     assert all(layer.kind == "pixel" and layer.bbox == (0, 0, width, height) for layer in psd)
     original, cleaned_layer, mask_layer = list(psd)
@@ -140,6 +141,25 @@ def test_psd_keeps_the_page_alpha(kind):
     exact = (page.alpha == 0) | (page.alpha == 255)  # un-matting from white rounds in between
     assert np.array_equal(merged_colour[exact], _channels(cleaned)[exact])
     assert np.abs(merged_colour.astype(int) - _channels(cleaned)).max() <= 2
+
+
+@needs_psd_tools
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in ("scipy", "aggdraw")),
+    reason="psd-tools' renderer needs its composite extra (scipy, aggdraw)",
+)
+@pytest.mark.parametrize("kind", ["grey", "colour"])
+@pytest.mark.parametrize("alpha", [False, True])
+def test_psd_tools_renders_the_layers_to_the_cleaned_page(kind, alpha):
+    """psd-tools' own compositor, from the layers rather than the stored flattened image."""
+    page, cleaned, mask = _case(kind, alpha=alpha)
+    psd = _open_psd(layered_psd(page, cleaned, mask))
+    rendered = psd.composite(ignore_preview=True, apply_icc=False, color=0.0, alpha=0.0)
+    colour, rendered_alpha = _split(np.asarray(rendered))
+    page_alpha = np.full(mask.shape, 255, np.uint8) if page.alpha is None else page.alpha
+    assert np.array_equal(rendered_alpha, page_alpha)
+    shown = page_alpha > 0
+    assert np.array_equal(colour[shown], _channels(cleaned)[shown])
 
 
 @needs_psd_tools

@@ -140,6 +140,7 @@ def layered_psd(page: Page, cleaned: np.ndarray, mask: np.ndarray) -> bytes:
     document = PSDImage.new(mode, (width, height))
     for layer in layers:
         added = PixelLayer.fromarray(_with_alpha(layer.pixels, layer.alpha), document, name=layer.name)
+        added.name = layer.name  # again, through the API: adds the Unicode name block Photoshop writes
         added.visible = layer.visible
         if layer.locked:
             # Not Layer.lock(): in psd-tools 1.26 it stores 0 on a layer with no lock block yet.
