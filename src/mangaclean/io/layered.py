@@ -178,13 +178,13 @@ def _psd_resources(resources, page: Page) -> None:
 def _psd_merged_planes(cleaned: np.ndarray, alpha: np.ndarray | None) -> list[bytes]:
     """The flattened image, one plane per channel; with alpha, colour matted on white where
     0 < alpha (Photoshop's convention for the merged image, which readers undo)."""
-    planes = _with_alpha(cleaned, None).astype(np.uint16)
-    if alpha is not None:
-        a = alpha[..., None].astype(np.uint16)
-        matted = (planes * a + 255 * (255 - a) + 127) // 255
-        planes = np.where(a > 0, matted, planes)
-    out = [planes[..., i].astype(np.uint8).tobytes() for i in range(planes.shape[2])]
-    return out if alpha is None else [*out, alpha.tobytes()]
+    planes = _with_alpha(cleaned, None)
+    if alpha is None:
+        return [planes[..., i].tobytes() for i in range(planes.shape[2])]
+    a = alpha[..., None].astype(np.uint16)
+    matted = (planes * a + 255 * (255 - a) + 127) // 255
+    planes = np.where(a > 0, matted, planes).astype(np.uint8)
+    return [*(planes[..., i].tobytes() for i in range(planes.shape[2])), alpha.tobytes()]
 
 
 # --- OpenRaster --------------------------------------------------------------------------------
