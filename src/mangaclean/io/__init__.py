@@ -2,7 +2,8 @@
 
 The only package that knows PIL modes and file formats: ``formats`` (what a file may hold, what
 an output is named), ``read`` (files and bytes -> ``Page``), ``write`` (``Page`` -> checked,
-atomic files). No BGR or PIL image escapes it.
+atomic files), ``layered`` (a page, its cleaned pixels and the removal mask -> layered PSD or
+OpenRaster bytes). No BGR or PIL image escapes it.
 """
 
 from mangaclean.io.formats import (
@@ -16,6 +17,7 @@ from mangaclean.io.formats import (
     output_suffix,
     sniff_format,
 )
+from mangaclean.io.layered import layered_ora, layered_psd, require_psd_tools
 from mangaclean.io.read import (
     Page,
     as_gray,
@@ -53,12 +55,15 @@ __all__ = [
     "error_reason",
     "format_for",
     "is_image_name",
+    "layered_ora",
+    "layered_psd",
     "max_file_bytes",
     "new_file_mode",
     "output_suffix",
     "read_image",
     "read_mask",
     "remove_stale_parts",
+    "require_psd_tools",
     "sniff_format",
     "write_bytes_atomic",
     "write_image",
