@@ -284,3 +284,31 @@ def test_mismatched_arrays_are_refused(change):
     page, cleaned, mask = change(*_case("grey"))
     with pytest.raises(ValueError):
         layered_ora(page, cleaned, mask)
+
+
+@needs_psd_tools
+def test_clean_writes_layered_files_beside_pages_and_archives(tmp_path):
+    from psd_tools import PSDImage
+
+    from mangaclean.cli import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(manga_page(seed=1)[0]).save(src / "grey.png")
+    Image.fromarray(colour_page(seed=2)[0]).save(src / "colour.png")
+    with zipfile.ZipFile(src / "vol.cbz", "w") as archive:
+        archive.write(src / "grey.png", "p1.png")
+    out = tmp_path / "out"
+    args = ["clean", str(src), "-o", str(out), "--segmenter", "classical", "-q"]
+    assert main([*args, "--layers", "psd"]) == 0
+    for name, mode in (("grey", "L"), ("colour", "RGB")):
+        psd = PSDImage.open(out / f"{name}.psd")
+        assert [layer.name for layer in psd] == NAMES and psd.pil_mode == mode
+        assert np.array_equal(np.asarray(psd.topil()), np.asarray(Image.open(out / f"{name}.png")))
+    assert (out / "vol" / "p1.psd").is_file()  # beside the rebuilt archive, not inside it
+    with zipfile.ZipFile(out / "vol.cbz") as archive:
+        assert archive.namelist() == ["p1.png"]
+    assert main([*args, "--layers", "ora", "--skip-existing"]) == 0  # pages exist: nothing redone
+    assert main([*args, "--layers", "ora", "--overwrite"]) == 0
+    with zipfile.ZipFile(out / "grey.ora") as ora:
+        assert ora.read("mimetype") == b"image/openraster"

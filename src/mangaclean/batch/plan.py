@@ -26,6 +26,15 @@ from mangaclean.batch.archives import is_archive, open_archive, safe_member_name
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import is_image_name, output_suffix, remove_stale_parts, sniff_format
 
+# How each output other than the page is named after it: ``page.png`` -> ``page_mask.png``...
+SIDE_TAILS = {
+    "mask_only": ".png",
+    "mask": "_mask.png",
+    "compare": "_compare.png",
+    "psd": ".psd",
+    "ora": ".ora",
+}
+
 
 def natural_key(text: str) -> list:
     """Sort key where ``page2`` comes before ``page10``."""
@@ -35,7 +44,7 @@ def natural_key(text: str) -> list:
 @dataclass(frozen=True)
 class PageJob:
     """One page to process. source: a file path, or bytes read from an archive member.
-    outputs: role (``page``/``mask``/``compare``/``mask_only``) -> where it goes (a path, or for
+    outputs: role (``page``, or one of ``SIDE_TAILS``) -> where it goes (a path, or for
     an archive's ``page`` the member name). mask: a removal mask to use instead of finding the
     text (``--mask-dir``), or None."""
 
@@ -144,12 +153,7 @@ def output_name(
 ) -> tuple[PurePath, PurePath]:
     """Where a page's output of ``role`` goes, relative to the output folder, and the fallback
     name used when another output took it first (the input's whole file name as stem)."""
-    if role == "page":
-        tail = output_suffix(relative.name, fmt, content)
-    elif role == "mask_only":
-        tail = ".png"
-    else:
-        tail = f"_{role}.png"
+    tail = output_suffix(relative.name, fmt, content) if role == "page" else SIDE_TAILS[role]
     stem = relative.name[: -len(relative.suffix)] if relative.suffix else relative.name
     return relative.with_name(stem + tail), relative.with_name(relative.name + tail)
 
@@ -256,9 +260,10 @@ def make_plan(inputs: list[Path], request: Request) -> Plan:
 def _side_outputs(rel: PurePath, page: PurePath, request: Request, names: OutputNames) -> dict:
     """The other outputs of the page ``rel`` written as ``page``: named after the page's output,
     so they follow it when it was renamed."""
+    tails = {role: SIDE_TAILS[role] for role in request.roles[1:]}
     return {
-        role: names.claim(rel.with_name(f"{page.stem}_{role}.png"), rel.with_name(f"{rel.name}_{role}.png"))
-        for role in request.roles[1:]
+        role: names.claim(rel.with_name(page.stem + tail), rel.with_name(rel.name + tail))
+        for role, tail in tails.items()
     }
 
 

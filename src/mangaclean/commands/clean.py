@@ -8,6 +8,7 @@ from pathlib import Path
 from mangaclean.batch.plan import Request
 from mangaclean.commands import common
 from mangaclean.commands.pages import Settings, run_pages
+from mangaclean.io import require_psd_tools
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,11 +51,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--save-compare", action="store_true", help="also write <name>_compare.png: before | mask | after"
     )
+    parser.add_argument(
+        "--layers",
+        choices=("psd", "ora"),
+        help="also write <name>.psd (Photoshop, Krita, GIMP, Clip Studio; needs mangaclean[layers]) or "
+        "<name>.ora (OpenRaster): the original (locked), the cleaned pixels and the removal mask as layers",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     workers, threads = common.workers_and_threads(args)
     roles = ("page",) + ("mask",) * args.save_mask + ("compare",) * args.save_compare
+    roles += (args.layers,) if args.layers else ()
+    if args.layers == "psd":
+        require_psd_tools()
     settings = Settings(
         segmenter=args.segmenter,
         inpainter=args.inpainter,

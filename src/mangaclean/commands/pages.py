@@ -34,6 +34,8 @@ from mangaclean.io import (
     drops_alpha,
     encode_image,
     format_for,
+    layered_ora,
+    layered_psd,
     max_file_bytes,
     read_image,
     read_mask,
@@ -48,7 +50,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Settings:
     """What each worker needs. roles: outputs to make, among ``page``, ``mask`` (erased pixels),
-    ``compare`` (before|mask|after), ``mask_only`` (the ``mask`` command's file)."""
+    ``compare`` (before|mask|after), ``psd`` / ``ora`` (layered files), ``mask_only`` (the ``mask``
+    command's file)."""
 
     segmenter: str
     inpainter: str
@@ -100,6 +103,9 @@ def process(job: PageJob) -> Outcome:
             outcome.files["mask"] = _png(np.where(result.mask, 255, 0).astype(np.uint8))
         if "compare" in settings.roles:
             outcome.files["compare"] = _png(side_by_side(page.pixels, result.mask, result.page))
+        for role, write in (("psd", layered_psd), ("ora", layered_ora)):
+            if role in settings.roles:
+                outcome.files[role] = write(page, result.page, result.mask)
         page = page.with_pixels(result.page)  # frees the input pixels and masks before encoding:
         del result  # a 6000x8000 colour scan is 144 MB each
         fmt = format_for(job.outputs["page"])
