@@ -79,6 +79,8 @@ def mutate(data: bytes, rng: np.random.Generator) -> bytes:
     """One to three seeded mutations of ``data``."""
     out = bytearray(data)
     for _ in range(int(rng.integers(1, 4))):
+        if not out:  # truncated to nothing: an empty file is a case of its own
+            break
         kind = int(rng.integers(7))
         at = int(rng.integers(0, max(len(out), 1)))
         if kind == 0:  # bit flips
