@@ -17,16 +17,12 @@ from mangaclean.data.datasets import (  # noqa: E402
     augment,
     validation_set,
 )
-from mangaclean.data.synth.fonts import font_library  # noqa: E402
-from mangaclean.errors import FontNotFoundError, ImageReadError  # noqa: E402
+from mangaclean.errors import ImageReadError  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def fonts():
-    try:
-        return font_library()
-    except FontNotFoundError as exc:
-        pytest.skip(f"no CJK-capable font installed (CI installs fonts-ipafont etc.): {exc}")
+@pytest.fixture
+def fonts(cjk_fonts):
+    return cjk_fonts  # skips where no Japanese font is installed (conftest)
 
 
 def _check(item, keys, channels=3, size=None):

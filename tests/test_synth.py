@@ -17,18 +17,14 @@ from mangaclean.data.synth import (
     render_page,
     sample_rng,
 )
-from mangaclean.data.synth.fonts import font_library
 from mangaclean.errors import FontNotFoundError, ImageReadError
 
 KINDS = {"dialogue", "narration", "furigana", "sfx"}
 
 
-@pytest.fixture(scope="module")
-def library():
-    try:
-        return font_library()
-    except FontNotFoundError as exc:
-        pytest.skip(f"no CJK-capable font installed (CI installs fonts-ipafont etc.): {exc}")
+@pytest.fixture
+def library(cjk_fonts):
+    return cjk_fonts  # skips where no Japanese font is installed (conftest)
 
 
 SMALL_PAGE = SynthConfig(page_size=(360, 500), degrade=False)

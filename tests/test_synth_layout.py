@@ -5,17 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mangaclean.data.synth.fonts import font_library
 from mangaclean.data.synth.layout import TextStyle, layout_cjk, rasterize, split_cells
-from mangaclean.errors import FontNotFoundError
 
 
-@pytest.fixture(scope="module")
-def library():
-    try:
-        return font_library()
-    except FontNotFoundError as exc:
-        pytest.skip(f"no CJK-capable font installed (CI installs fonts-ipafont etc.): {exc}")
+@pytest.fixture
+def library(cjk_fonts):
+    return cjk_fonts  # skips where no Japanese font is installed (conftest)
 
 
 def _style(library, vertical=True):
