@@ -391,3 +391,9 @@ def test_messages_name_the_file_and_nothing_is_silent(tmp_path, page_png, capsys
     (tmp_path / "hole.png").write_bytes(_png(np.zeros((400, 300), np.uint8)))
     assert _run("inpaint", tmp_path / "p.jpg", "--mask", tmp_path / "hole.png", "-o", tmp_path / "f.jpg") == 0
     assert "re-encoded" in capsys.readouterr().err
+
+
+def test_the_mask_command_names_masks_without_format_notes(tmp_path, capsys):
+    Image.fromarray(manga_page(1)[0]).save(tmp_path / "p.jpg")
+    assert _run("mask", tmp_path / "p.jpg", "-o", tmp_path / "m") == 0
+    assert "note:" not in capsys.readouterr().err and (tmp_path / "m" / "p.png").is_file()

@@ -238,11 +238,7 @@ def make_plan(inputs: list[Path], request: Request) -> Plan:
                 firsts[path] = names.claim(*want) if want is not None else None
     for path, rel, content, _ in wanted:
         first = firsts[path]
-        if (
-            first is not None
-            and not is_archive(path)
-            and first.suffix.lower() != output_suffix(rel.name, request.fmt)
-        ):
+        if content is not None and first.suffix.lower() != output_suffix(rel.name, request.fmt):
             plan.notes.append(f"{path}: holds a {content} image, written as {first.name}")
         if is_archive(path):
             _plan_archive(path, rel, first, request, names, plan)
