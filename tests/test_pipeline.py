@@ -376,3 +376,12 @@ def test_inpaint_crops_merge_overlapping_boxes_in_x_y_w_h():
     merged = remove._crops([(0, 0, 10, 10), (5, 5, 10, 10), (50, 50, 4, 4)], (64, 64))
     assert sorted(merged) == [(0, 0, 15, 15), (50, 50, 4, 4)]
     assert remove._context((40, 10, 8, 4), (64, 64)) == (8, 0, 56, 46)
+
+
+def test_a_block_that_fills_its_window_has_a_finite_stroke():
+    """A mask covering every pixel (a random-weights network's output) once made the stroke
+    width infinite and the margin overflow."""
+    from mangaclean import maskops
+
+    stroke = maskops.stroke_width(np.ones((20, 30), bool))
+    assert 0 < stroke < 30 and 2 <= maskops.margin_for(stroke) <= 8

@@ -99,7 +99,8 @@ def stroke_width(tight: np.ndarray) -> float:
     """Typical stroke width (px) of the glyph pixels in ``tight`` ``(h, w)`` bool; 0 if empty."""
     if not tight.any():
         return 0.0
-    distance = cv2.distanceTransform(tight.astype(np.uint8), cv2.DIST_L2, 3)
+    framed = cv2.copyMakeBorder(tight.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    distance = cv2.distanceTransform(framed, cv2.DIST_L2, 3)  # framed: a full mask has an edge too
     ridge = distance[(distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3))))]
     return float(2.0 * np.median(ridge)) if ridge.size else 1.0
 

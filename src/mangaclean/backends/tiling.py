@@ -42,8 +42,7 @@ class TiledSegmenter:
     0.6-1.5x, so a page whose short side is over ``max_short_side`` is shrunk to it (big scans;
     the short side, so that a webtoon strip or a two-page spread keeps its lettering's size), one
     whose long side is under ``min_long_side`` is enlarged to it (small web pages), and the
-    probabilities are resized back; the caller's binarisation runs at full resolution (the
-    effect of the scale on the scores is in docs/RESULTS.md).
+    probabilities are resized back; the caller's binarisation runs at full resolution.
     Larger inputs run in overlapping tiles; each tile keeps only its centre (``overlap`` px of
     context each side are discarded), so memory is bounded whatever the page size and no seam
     appears.

@@ -4,7 +4,7 @@ Activations uint8 (asymmetric), weights int8 per channel: the U8S8 scheme ONNX R
 fastest on x86 with VNNI. Activation ranges are the ``CALIBRATION_PERCENTILE`` percentiles of the
 calibration activations, not their min and max: a few extreme activations would otherwise stretch
 the ranges and cost the common values their resolution, so the int8 masks agree better with the
-fp32 ones (the percentile was chosen by that agreement on synthetic pages; docs/RESULTS.md).
+fp32 ones (the percentile was chosen by that agreement on synthetic pages; see the notes).
 Dynamic int8 was slower than fp32 on these CPUs, so only static quantisation is offered. The
 1x1-channel "valid count" convolutions of partial convolutions stay in float so that hole
 detection (count == 0) and the renormalisation stay exact. Imports no torch.
