@@ -199,8 +199,9 @@ def block_robustness() -> list[str]:
     fuzz, bombs = load("fuzz"), load("archive_bombs")
     lines = missing("fuzz", "python tests/fuzz.py --json docs/results/fuzz.json") if fuzz is None else []
     if fuzz is not None:
-        keys = ("cases", "batches", "crashes", "hangs", "unreadable", "lost")
+        keys = ("cases", "batches", "crashes", "hangs", "unreadable", "lost", "unnamed_messages")
         header = ["fuzzed files", "batches", "crashes", "hangs", "unreadable outputs", "inputs lost"]
+        header += ["messages naming no file"]
         lines += [*table(header, [[str(fuzz[k]) for k in keys]]), "", source("fuzz", fuzz), ""]
     if bombs is None:
         return lines + missing("archive_bombs", "python scripts/archive_bombs.py")
@@ -242,11 +243,21 @@ def _robustness_target_rows() -> list[list[str]]:
     fuzz, bombs = load("fuzz"), load("archive_bombs")
     bad, text = None, None
     if fuzz:
-        bad = sum(fuzz[k] for k in ("crashes", "hangs", "unreadable", "lost"))
-        text = (bad, f"{fuzz['cases']} files: {bad} crashes, hangs, unreadable outputs or lost inputs")
+        bad = sum(fuzz.get(k, 0) for k in ("crashes", "hangs", "unreadable", "lost", "unnamed_messages"))
+        text = (
+            bad,
+            f"{fuzz['cases']} files: {bad} crashes, hangs, unreadable outputs, lost inputs, unnamed messages",
+        )
     peak = max(c["peak_rss_mb"] for c in bombs["cases"].values()) if bombs else None
     return [
-        _row(17, "fuzzed files: no crash, hang, unreadable output or lost input", text, ("<=", 0), 0, "fuzz"),
+        _row(
+            17,
+            "fuzzed files: no crash, hang, unreadable output, lost input, unnamed message",
+            text,
+            ("<=", 0),
+            0,
+            "fuzz",
+        ),
         _row(17, "peak RSS on hostile and huge archives <= 1536 MB", peak, ("<=", 1536), 0, "archive_bombs"),
     ]
 

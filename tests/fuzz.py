@@ -167,6 +167,7 @@ def run_batch(cases: list[tuple[str, bytes]], folder: Path, timeout: float = 120
     return {
         "cases": len(cases),
         "crashes": int(any(p.startswith("crash") for p in problems)),
+        "unnamed_messages": len(stray),
         "hangs": 0,
         "unreadable": len(unreadable),
         "lost": lost,
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the totals as JSON")
     args = parser.parse_args(argv)
     totals = {"cases": 0, "batches": 0, "crashes": 0, "hangs": 0, "unreadable": 0, "lost": 0}
+    totals["unnamed_messages"] = 0
     problems: list[str] = []
     end = time.time() + args.minutes * 60
     while time.time() < end:
@@ -204,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="mangaclean-fuzz-") as folder:
             result = run_batch(corpus(seed, args.batch), Path(folder))
         totals["batches"] += 1
-        for key in ("cases", "crashes", "hangs", "unreadable", "lost"):
+        for key in ("cases", "crashes", "hangs", "unreadable", "lost", "unnamed_messages"):
             totals[key] += result[key]
         problems += [f"seed {seed}: {p}" for p in result["problems"]]
         print(json.dumps({"batch_seed": seed, **{k: v for k, v in result.items() if k != "problems"}}))

@@ -73,6 +73,7 @@ def init_worker(settings: Settings) -> None:
     from mangaclean.backends import load_models
 
     cv2.setNumThreads(settings.threads)
+    logging.getLogger("PIL").setLevel(logging.CRITICAL)  # as cli.quiet_pillow, in worker processes
     _WORKER["settings"] = settings
     _WORKER["models"] = load_models(settings.segmenter, settings.inpainter, settings.threads)
 
