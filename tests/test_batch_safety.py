@@ -397,3 +397,87 @@ def test_the_mask_command_names_masks_without_format_notes(tmp_path, capsys):
     Image.fromarray(manga_page(1)[0]).save(tmp_path / "p.jpg")
     assert _run("mask", tmp_path / "p.jpg", "-o", tmp_path / "m") == 0
     assert "note:" not in capsys.readouterr().err and (tmp_path / "m" / "p.png").is_file()
+
+
+# Found in review
+def test_a_skipped_archive_still_holds_its_names(tmp_path, page_png):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "ch1.cbz").write_bytes(bytes(_zip({"p1.png": page_png})))
+    out = tmp_path / "out"
+    assert _run("clean", src, "-o", out, "--save-mask", "-q") == 0
+    mask = (out / "ch1" / "p1_mask.png").read_bytes()
+    (src / "ch1").mkdir()
+    Image.fromarray(manga_page(5)[0]).save(src / "ch1" / "p1.png")
+    assert _run("clean", src, "-o", out, "--save-mask", "--skip-existing", "-q") == 0
+    assert (out / "ch1" / "p1_mask.png").read_bytes() == mask  # the archive page's mask is kept
+    assert (out / "ch1" / "p1.png_mask.png").is_file()
+
+
+def test_masks_of_clashing_pages_are_found_under_their_own_names(tmp_path, page_png):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "p.png").write_bytes(page_png)
+    Image.fromarray(manga_page(3)[0]).save(src / "p.webp", lossless=True)
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert _run("clean", src, "-o", first, "--save-mask", "-q") == 0
+    Image.fromarray(np.zeros((400, 300), np.uint8)).save(first / "p.webp_mask.png")  # erase nothing
+    assert _run("clean", src, "-o", second, "--mask-dir", first, "--save-mask", "-q") == 0
+    assert not np.asarray(Image.open(second / "p.webp_mask.png")).any()  # its own, empty mask
+    assert np.asarray(Image.open(second / "p_mask.png")).any()
+    masks = tmp_path / "masks"
+    assert _run("mask", src, "-o", masks, "-q") == 0
+    Image.fromarray(np.zeros((400, 300), np.uint8)).save(masks / "p.webp.png")
+    assert _run("inpaint", src, "--masks", masks, "-o", tmp_path / "filled", "-q") == 0
+    filled = np.asarray(Image.open(tmp_path / "filled" / "p.webp"), dtype=np.int16)
+    assert np.abs(filled - np.asarray(Image.open(src / "p.webp"))).max() < 40  # re-encoded, not filled
+    assert _run("clean", src, "-o", first, "--mask-dir", first, "--save-mask", "--overwrite") == 2
+
+
+def test_inpaint_says_it_does_not_read_archives(tmp_path, page_png, capsys):
+    (tmp_path / "v.cbz").write_bytes(bytes(_zip({"p1.png": page_png})))
+    assert _run("inpaint", tmp_path / "v.cbz", "--masks", tmp_path, "-o", tmp_path / "o") == 2
+    assert "v.cbz: inpaint reads pages, not archives" in capsys.readouterr().err
+
+
+def test_a_model_that_does_not_load_stops_a_parallel_run_once(tmp_path, page_png, capsys):
+    (tmp_path / "p.png").write_bytes(page_png)
+    args = ["clean", tmp_path / "p.png", "-o", tmp_path / "o", "--jobs", "2", "--segmenter"]
+    assert main([str(a) for a in args] + [str(tmp_path / "missing.onnx")]) == 2
+    assert "model file not found" in capsys.readouterr().err
+
+
+def test_transparent_webp_and_low_quality_jpeg_are_written(tmp_path, capsys):
+    rgba = np.dstack(
+        [np.asarray(Image.fromarray(manga_page(2)[0]).convert("RGB"))] + [np.zeros((400, 300), np.uint8)]
+    )
+    rgba[100:, :, 3] = 255
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
+    Image.fromarray(np.asarray(Image.fromarray(manga_page(4)[0]).convert("RGB"))).save(tmp_path / "c.png")
+    assert _run("clean", tmp_path / "t.png", "-o", tmp_path / "w", "--format", "webp", "-q") == 0
+    assert (
+        _run("clean", tmp_path / "c.png", "-o", tmp_path / "j", "--format", "jpg", "--quality", "5", "-q")
+        == 0
+    )
+    with pytest.raises(SystemExit):
+        main(["clean", str(tmp_path / "c.png"), "-o", str(tmp_path / "k"), "--quality", "500"])
+
+
+def test_macos_metadata_members_are_copied_not_cleaned(tmp_path, page_png, capsys):
+    archive = tmp_path / "v.cbz"
+    archive.write_bytes(
+        bytes(_zip({"p1.png": page_png, "__MACOSX/._p1.png": b"\x00\x05\x16\x07", ".p2.png": b"x"}))
+    )
+    assert _run("clean", archive, "-o", tmp_path / "out") == 0
+    with zipfile.ZipFile(tmp_path / "out" / "v.cbz") as z:
+        assert sorted(z.namelist()) == [".p2.png", "__MACOSX/._p1.png", "p1.png"]
+
+
+def test_a_failed_archive_leaves_no_outputs_behind(tmp_path, page_png):
+    data = _zip({"p1.png": page_png, "p2.png": page_png, "z.txt": b"<text>" * 100})
+    data[data.index(b"<text>") + 30] ^= 0xFF  # bad CRC in the last member
+    (tmp_path / "crc.cbz").write_bytes(bytes(data))
+    out = tmp_path / "out"
+    assert _run("clean", tmp_path / "crc.cbz", "-o", out, "--save-mask") == 1
+    assert not [p for p in out.rglob("*") if p.is_file()]
+    assert _run("clean", tmp_path / "crc.cbz", "-o", out, "--save-mask") == 1  # a rerun is not refused

@@ -24,3 +24,15 @@ def test_a_dying_worker_fails_only_its_own_job():
 def test_one_worker_runs_in_this_process():
     with worker_pool(1, _nothing, ()) as run:
         assert list(run(abs, [-1, 2], None)) == [1, 2]
+
+
+def _die_first(job: int) -> int:
+    if job == 0:
+        os._exit(9)
+    return job
+
+
+def test_a_death_while_jobs_are_queued_fails_only_that_job():
+    with worker_pool(2, _nothing, ()) as run:
+        results = list(run(_die_first, range(400), lambda job: -1))
+    assert results == [-1, *range(1, 400)]

@@ -87,7 +87,7 @@ def discover(inputs: list[Path], out_dir: Path | None = None) -> Discovery:
         if item.is_dir():
             name = Path(item.resolve().name)
             prefix = Path(folders.claim(name, name)) if len(inputs) > 1 else Path()
-            pages = [(path, prefix / rel) for path, rel in _walk(item, skip)]
+            pages = [(path, prefix / rel) for path, rel in _walk(item, skip, found.notes)]
             if not pages:
                 found.errors.append(f"{item}: no pages or .cbz/.zip archives in this folder")
         elif item.exists() or item.is_symlink():
@@ -105,11 +105,15 @@ def discover(inputs: list[Path], out_dir: Path | None = None) -> Discovery:
     return found
 
 
-def _walk(folder: Path, skip: Path | None) -> list[tuple[Path, Path]]:
+def _walk(folder: Path, skip: Path | None, notes: list[str]) -> list[tuple[Path, Path]]:
     found = []
     for root, dirs, files in os.walk(folder):
         base = Path(root)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and (base / d).resolve() != skip]
+        linked = [d for d in dirs if (base / d).is_symlink()]
+        notes.extend(f"{base / d}: a link to a folder, not followed" for d in linked)
+        dirs[:] = [
+            d for d in dirs if not d.startswith(".") and d not in linked and (base / d).resolve() != skip
+        ]
         found += [(base / f, (base / f).relative_to(folder)) for f in files if _wanted(f)]
     return sorted(found, key=lambda pair: (natural_key(str(pair[1])), str(pair[1])))
 
@@ -207,9 +211,14 @@ class Request:
     existing: str = "refuse"
     mask_dir: Path | None = None
 
-    def mask_for(self, page: PurePath) -> Path | None:
-        """Where the mask of the page written as ``page`` (relative to the output folder) is."""
-        return self.mask_dir / page.with_name(f"{page.stem}_mask.png") if self.mask_dir else None
+    def mask_for(self, rel: PurePath, page: PurePath) -> Path | None:
+        """Where the mask of the input ``rel`` written as ``page`` is (both relative to the output
+        folder): under the name a name clash gave it (``p.webp_mask.png``) if that exists, else
+        the usual one (``p_mask.png``), as ``--save-mask`` names them."""
+        if self.mask_dir is None:
+            return None
+        clashed = self.mask_dir / rel.with_name(rel.name + SIDE_TAILS["mask"])
+        return clashed if clashed.exists() else self.mask_dir / page.with_name(page.stem + SIDE_TAILS["mask"])
 
 
 def make_plan(inputs: list[Path], request: Request) -> Plan:
@@ -245,10 +254,10 @@ def make_plan(inputs: list[Path], request: Request) -> Plan:
         else:
             outputs = {primary: first, **_side_outputs(rel, first, request, names)}
             paths = {k: str(out_dir / v) for k, v in outputs.items()}
-            plan.pages.append(PageJob(str(path), path, paths, request.mask_for(first)))
+            plan.pages.append(PageJob(str(path), path, paths, request.mask_for(rel, first)))
     masks = [job.mask for job in plan.pages] + [m.mask for job in plan.archives for m in job.members]
-    protected = {path.resolve() for path, _ in found.sources} | {m.resolve() for m in masks if m}
-    _check_existing(plan, request, protected)
+    inputs = {path.resolve() for path, _ in found.sources}
+    _check_existing(plan, request, inputs, {m.resolve() for m in masks if m})
     remove_stale_parts(_all_outputs(plan))
     return plan
 
@@ -266,9 +275,6 @@ def _side_outputs(rel: PurePath, page: PurePath, request: Request, names: Output
 def _plan_archive(
     path: Path, rel: PurePath, target: PurePath | None, request: Request, names: OutputNames, plan: Plan
 ) -> None:
-    if target is not None and request.existing == "skip" and (request.out_dir / target).exists():
-        plan.skipped += 1
-        return
     try:
         archive, members = open_archive(path, str(path))
     except MangacleanError as exc:
@@ -282,7 +288,7 @@ def _plan_archive(
                 plan.notes.append(f"{label}: a member without a usable name, left out")
                 continue
             safe = PurePosixPath(safe)
-            if member.is_dir() or not is_image_name(safe.name):
+            if member.is_dir() or not is_image_name(safe.name) or _metadata_member(safe):
                 kept = str(inner.claim(safe, safe)) + "/" * member.is_dir()
                 planned.append(MemberPlan(member, label, False, kept if target else None))
                 continue
@@ -290,6 +296,12 @@ def _plan_archive(
             planned.append(_plan_page_member(archive, member, label, side, target, request, names, inner))
     target_path = request.out_dir / target if target is not None else None
     plan.archives.append(ArchiveJob(str(path), path, target_path, planned))
+
+
+def _metadata_member(name: PurePosixPath) -> bool:
+    """A member that only looks like a page: macOS resource forks (``__MACOSX/``, ``._p1.png``) and
+    other hidden files; copied as they are."""
+    return name.parts[0] == "__MACOSX" or any(part.startswith(".") for part in name.parts)
 
 
 def _plan_page_member(archive, member, label, side, target, request, names, inner) -> MemberPlan:
@@ -304,18 +316,20 @@ def _plan_page_member(archive, member, label, side, target, request, names, inne
     keep_name = out_name if out_name.suffix == own.suffix else inner.claim(own, own)
     outputs = _side_outputs(side, side.with_name(out_name.name), request, names)
     outputs = {role: str(request.out_dir / path) for role, path in outputs.items()}
-    mask = request.mask_for(side.with_name(out_name.name))
+    mask = request.mask_for(side, side.with_name(out_name.name))
     return MemberPlan(member, label, True, str(out_name), str(keep_name), outputs, mask)
 
 
-def _check_existing(plan: Plan, request: Request, inputs: set[Path]) -> None:
+def _check_existing(plan: Plan, request: Request, inputs: set[Path], masks: set[Path]) -> None:
     """Apply ``request.existing`` to the outputs already on disk; never write over an input
-    unless told to overwrite."""
+    unless told to overwrite, nor over a ``--mask-dir`` mask in use at all."""
     primary, existing = request.roles[0], []
 
     def keep(outputs: dict[str, str], extra: list[Path]) -> bool:
         paths = [Path(p) for p in outputs.values()] + extra
         for path in paths:
+            if path.resolve() in masks:
+                raise UsageError(f"{path}: would overwrite a mask given with --mask-dir; use another -o")
             if request.existing != "overwrite" and path.resolve() in inputs:
                 raise UsageError(f"{path}: would overwrite an input; use another -o or --overwrite")
         if request.existing == "skip" and primary in outputs and Path(outputs[primary]).exists():
@@ -326,10 +340,11 @@ def _check_existing(plan: Plan, request: Request, inputs: set[Path]) -> None:
         return True
 
     plan.pages = [job for job in plan.pages if keep(job.outputs, [])]
-    for i, job in enumerate(plan.archives):
-        if job.target is not None:
-            keep({}, [job.target])
-        plan.archives[i] = replace(job, members=[m for m in job.members if keep(m.outputs, [])])
+    archives = []
+    for job in plan.archives:  # a rebuilt archive is its pages' primary output
+        if job.target is None or keep({primary: str(job.target)}, []):
+            archives.append(replace(job, members=[m for m in job.members if keep(m.outputs, [])]))
+    plan.archives = archives
     if existing:
         raise UsageError(
             f"{len(existing)} output file(s) already exist, e.g. {existing[0]}: pass --skip-existing "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,22 +46,27 @@ class _Pool:
             workers, multiprocessing.get_context("spawn"), _init_child, (os.getpid(), initializer, initargs)
         )
         self._executor = self._make()
+        self._window = 2 * workers
 
     def run(self, function: Callable, jobs: Iterable, on_crash: Callable) -> Iterator:
-        jobs = list(jobs)
-        start = 0
-        while start < len(jobs):
-            futures = [self._executor.submit(function, job) for job in jobs[start:]]
-            for offset, future in enumerate(futures):
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    self._restart()
-                    yield self._alone(function, jobs[start + offset], on_crash)
-                    start += offset + 1
-                    break
-            else:
-                return
+        """Results in order, with at most ``2 x workers`` jobs queued (a restart redoes few)."""
+        jobs, done = list(jobs), 0  # jobs[:done] are yielded
+        while done < len(jobs):
+            try:
+                queued: deque = deque()
+                for job in jobs[done : done + self._window]:
+                    queued.append(self._executor.submit(function, job))
+                while queued:
+                    result = queued.popleft().result()
+                    following = done + len(queued) + 1
+                    if following < len(jobs):
+                        queued.append(self._executor.submit(function, jobs[following]))
+                    done += 1
+                    yield result
+            except BrokenProcessPool:
+                self._restart()
+                yield self._alone(function, jobs[done], on_crash)
+                done += 1
 
     def _alone(self, function: Callable, job, on_crash: Callable):
         try:

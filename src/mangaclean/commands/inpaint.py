@@ -88,9 +88,11 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     before any work (an input is never replaced, nor an existing file without --overwrite)."""
     single_file = args.mask is not None and is_image_name(args.output)
     found = discover(args.inputs, None if single_file else args.output)
-    if found.errors:
-        raise UsageError("; ".join(found.errors))
-    sources = [(path, rel) for path, rel in found.sources if not is_archive(path)]
+    archives = [str(path) for path, _ in found.sources if is_archive(path)]
+    if found.errors or archives:
+        unsupported = [f"{name}: inpaint reads pages, not archives: extract it first" for name in archives]
+        raise UsageError("; ".join(found.errors + unsupported))
+    sources = found.sources
     if args.mask is not None:
         if len(sources) != 1:
             raise UsageError("--mask goes with exactly one IMAGE; use --masks DIR for several")
@@ -99,7 +101,7 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     else:
         names = OutputNames()
         pairs = [
-            (path, args.masks / rel.with_suffix(".png"), args.output / names.claim(*_output(path, rel)))
+            (path, _mask_in(args.masks, rel), args.output / names.claim(*_output(path, rel)))
             for path, rel in sources
         ]
     inputs = {path.resolve() for path, _ in found.sources} | {mask.resolve() for _, mask, _ in pairs}
@@ -109,6 +111,13 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
         if target.exists() and not args.overwrite:
             raise UsageError(f"{target}: already exists; pass --overwrite to replace it")
     return pairs
+
+
+def _mask_in(folder: Path, rel: Path) -> Path:
+    """The mask of page ``rel`` as ``mangaclean mask`` names it: ``p.png`` for ``p.jpg``, or
+    ``p.jpg.png`` where that name clashed with another page's."""
+    clashed = folder / rel.with_name(rel.name + ".png")
+    return clashed if clashed.exists() else folder / rel.with_suffix(".png")
 
 
 def _output(path: Path, rel: Path):

@@ -96,7 +96,7 @@ def process(job: PageJob) -> Outcome:
                 _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
             outcome.files["mask_only"] = _png(np.where(mask, 255, 0).astype(np.uint8))
             return outcome
-        removal = read_mask(job.mask, page.pixels.shape[:2]) if job.mask else None
+        removal = read_mask(job.mask, page.pixels.shape[:2], settings.max_pixels) if job.mask else None
         result = clean_page(page.pixels, models, settings.options, removal=removal)
         outcome.timings.update(result.timings)
         start = time.perf_counter()
@@ -113,7 +113,7 @@ def process(job: PageJob) -> Outcome:
         if drops_alpha(page, fmt):
             outcome.notes.append(f"{job.name}: {fmt} has no alpha channel: transparency is dropped")
         data = encode_image(page, fmt, settings.quality)
-        check_encoded(data, page, fmt, job.outputs["page"])
+        check_encoded(data, page, fmt, job.outputs["page"], settings.quality)
         outcome.files["page"] = data  # last: a page on disk means its other outputs are too
         outcome.timings["encode"] = time.perf_counter() - start
     except MangacleanError as exc:
@@ -164,6 +164,10 @@ def run_pages(inputs: list[Path], request: Request, settings: Settings, workers:
             "--format png keeps them lossless",
             quiet,
         )
+    if workers > 1:  # a model that does not load is one usage error here, not one per page there
+        from mangaclean.backends import load_models
+
+        load_models(settings.segmenter, settings.inpainter, 1)
     start = time.perf_counter()
     bar = _progress(len(plan.pages) + len(plan.archives), quiet)
     with worker_pool(workers, init_worker, (settings,)) as pool_map:
@@ -207,10 +211,11 @@ def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, quiet: bool) -> i
 def _run_archive(job: ArchiveJob, pool_map, settings: Settings, tally: Tally, chunk: int, quiet: bool):
     """Clean every page member of an archive and rebuild it as ``job.target``, ``chunk`` members
     at a time (memory stays bounded whatever the archive holds). A member that cannot be
-    extracted fails the whole archive, which is then not written; a page that does not decode is
+    extracted fails the whole archive: it is not written, nor are its pages' other outputs (those
+    already written are removed), so a rerun starts it afresh. A page that does not decode is
     copied into it unchanged, and reported."""
     max_bytes = max_file_bytes(settings.max_pixels)
-    done = 0
+    written: list[PageJob] = []
     try:
         archive, _ = open_archive(job.source, job.name)
         writer = ArchiveWriter(job.target) if job.target else contextlib.nullcontext()
@@ -221,13 +226,20 @@ def _run_archive(job: ArchiveJob, pool_map, settings: Settings, tally: Tally, ch
                 outcomes = zip(pool_map(process, pages, died), pages, strict=True)
                 for member in members:
                     if member.page:
-                        done += _finish_member(*next(outcomes), member, out, tally, quiet)
+                        outcome, page = next(outcomes)
+                        if _finish_member(outcome, page, member, out, tally, quiet):
+                            written.append(page)
                     elif out is not None:
                         out.copy(archive, member.member, member.out_name, member.label)
     except MangacleanError as exc:
+        if job.target is not None:
+            for page in written:
+                for role, path in page.outputs.items():
+                    if role != "page":
+                        Path(path).unlink(missing_ok=True)
         _fail(tally, f"{exc} ({job.target} is not written)" if job.target else str(exc))
         return
-    tally.done += done
+    tally.done += len(written)
 
 
 def _member_job(archive, member: MemberPlan, max_bytes: int) -> PageJob:

@@ -11,7 +11,7 @@ from pathlib import Path
 from mangaclean.errors import ImageWriteError
 
 DEFAULT_MAX_PIXELS = 100_000_000
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jfif", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 LOSSY_FORMATS = ("JPEG", "WEBP")
 # What a page file may hold, judged by its content (never by its name): Pillow reads dozens of
 # formats (EPS through Ghostscript, SGI, PCX...), and each one is attack surface on hostile files.
@@ -37,6 +37,7 @@ _FORMAT_BY_SUFFIX = {
     ".png": "PNG",
     ".jpg": "JPEG",
     ".jpeg": "JPEG",
+    ".jfif": "JPEG",
     ".webp": "WEBP",
     ".tif": "TIFF",
     ".tiff": "TIFF",

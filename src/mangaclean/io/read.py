@@ -270,10 +270,12 @@ def to_8bit(deep: np.ndarray) -> np.ndarray:
     return ((deep.astype(np.uint32) + 128) // 257).astype(np.uint8)
 
 
-def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
+def read_mask(
+    path: str | os.PathLike, shape: tuple[int, int] | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
     """Read a mask file as ``(H, W)`` bool (``> 127`` = text, and opaque where it has alpha, as an
     editor exports a mask layer); check its size against ``shape``."""
-    page = read_image(path)
+    page = read_image(path, max_pixels)
     mask = page.pixels if page.is_gray else page.pixels.max(axis=2)
     if page.alpha is not None:
         mask = np.where(page.alpha > 127, mask, 0)
