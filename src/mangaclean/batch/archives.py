@@ -113,10 +113,14 @@ class ArchiveWriter:
             fd, self.tmp = tempfile.mkstemp(
                 prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent
             )
-            os.fchmod(fd, mode)
-            self.handle = os.fdopen(fd, "wb")
-            self.zip = zipfile.ZipFile(self.handle, "w")
         except OSError as exc:
+            raise ImageWriteError(f"{self.target}: cannot create output ({exc.strerror or exc})") from exc
+        self.handle = os.fdopen(fd, "wb")
+        self.zip = zipfile.ZipFile(self.handle, "w")
+        try:
+            os.fchmod(fd, mode)
+        except OSError as exc:
+            self._discard()
             raise ImageWriteError(f"{self.target}: cannot create output ({exc.strerror or exc})") from exc
         return self
 
@@ -139,7 +143,8 @@ class ArchiveWriter:
             source = archive.open(member)
         except Exception as exc:
             raise _extract_error(label, exc) from exc
-        with source, self.zip.open(info, "w") as sink:
+        large = member.file_size >= zipfile.ZIP64_LIMIT
+        with source, self.zip.open(info, "w", force_zip64=large) as sink:
             while True:
                 try:
                     chunk = source.read(1 << 20)
