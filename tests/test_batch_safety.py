@@ -481,3 +481,14 @@ def test_a_failed_archive_leaves_no_outputs_behind(tmp_path, page_png):
     assert _run("clean", tmp_path / "crc.cbz", "-o", out, "--save-mask") == 1
     assert not [p for p in out.rglob("*") if p.is_file()]
     assert _run("clean", tmp_path / "crc.cbz", "-o", out, "--save-mask") == 1  # a rerun is not refused
+
+
+def test_skip_existing_adds_newly_asked_outputs_and_keeps_the_rest(tmp_path, page_png, capsys):
+    (tmp_path / "p.png").write_bytes(page_png)
+    out = tmp_path / "out"
+    assert _run("clean", tmp_path / "p.png", "-o", out, "-q") == 0
+    (out / "p.png").write_bytes(page_png)  # the user retouched the cleaned page
+    assert _run("clean", tmp_path / "p.png", "-o", out, "--skip-existing", "--save-mask") == 0
+    assert (out / "p.png").read_bytes() == page_png and (out / "p_mask.png").is_file()
+    assert _run("clean", tmp_path / "p.png", "-o", out, "--skip-existing", "--save-mask") == 0
+    assert "0 done, 1 skipped" in capsys.readouterr().err

@@ -46,12 +46,14 @@ class PageJob:
     """One page to process. source: a file path, or bytes read from an archive member.
     outputs: role (``page``, or one of ``SIDE_TAILS``) -> where it goes (a path, or for
     an archive's ``page`` the member name). mask: a removal mask to use instead of finding the
-    text (``--mask-dir``), or None."""
+    text (``--mask-dir``), or None. kept: roles whose file exists and is kept (``--skip-existing``
+    redoing a page only for the outputs it lacks)."""
 
     name: str
     source: Path | bytes
     outputs: dict[str, str]
     mask: Path | None = None
+    kept: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -332,14 +334,16 @@ def _check_existing(plan: Plan, request: Request, inputs: set[Path], masks: set[
                 raise UsageError(f"{path}: would overwrite a mask given with --mask-dir; use another -o")
             if request.existing != "overwrite" and path.resolve() in inputs:
                 raise UsageError(f"{path}: would overwrite an input; use another -o or --overwrite")
-        if request.existing == "skip" and primary in outputs and Path(outputs[primary]).exists():
+        if request.existing == "skip" and primary in outputs and all(path.exists() for path in paths):
             plan.skipped += 1
             return False
         if request.existing == "refuse":
             existing.extend(path for path in paths if path.exists())
         return True
 
-    plan.pages = [job for job in plan.pages if keep(job.outputs, [])]
+    plan.pages = [
+        _kept(job) if request.existing == "skip" else job for job in plan.pages if keep(job.outputs, [])
+    ]
     archives = []
     for job in plan.archives:  # a rebuilt archive is its pages' primary output
         if job.target is None or keep({primary: str(job.target)}, []):
@@ -350,6 +354,11 @@ def _check_existing(plan: Plan, request: Request, inputs: set[Path], masks: set[
             f"{len(existing)} output file(s) already exist, e.g. {existing[0]}: pass --skip-existing "
             "to keep them and clean only what is missing, or --overwrite to replace them"
         )
+
+
+def _kept(job: PageJob) -> PageJob:
+    """``job`` with the outputs already on disk marked as kept."""
+    return replace(job, kept=frozenset(role for role, path in job.outputs.items() if Path(path).exists()))
 
 
 def _all_outputs(plan: Plan) -> list[Path]:

@@ -199,7 +199,8 @@ def _finish_page(outcome: Outcome, job: PageJob, tally: Tally, quiet: bool) -> i
         return 0
     try:
         for role in sorted(outcome.files, key=lambda role: role == "page"):
-            write_bytes_atomic(job.outputs[role], outcome.files[role])
+            if role not in job.kept:
+                write_bytes_atomic(job.outputs[role], outcome.files[role])
     except MangacleanError as exc:
         _fail(tally, str(exc))
         return 0
