@@ -135,3 +135,20 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         commands.run(_parse(["--variant", "nope", "--out", str(out)]))
     assert commands.run(_parse(["--list"])) == 0
     assert "seg_mnv2_x2_original" in capsys.readouterr().out
+
+
+def test_the_shipped_segmenter_rebuilds_from_its_onnx():
+    """The training checkpoint of the shipped segmenter is lost: its fp32 ONNX rebuilds it."""
+    from mangaclean.export.from_onnx import model_from_onnx
+
+    path = Path(__file__).parents[1] / "src" / "mangaclean" / "weights" / "seg_mnv2_light.onnx"
+    model, manifest = model_from_onnx(path)
+    assert manifest["variant"] == "seg_mnv2_light"
+    image = torch.rand(1, 1, 96, 128, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        eager = torch.sigmoid(model(image)).numpy()
+    session = onnx_session(path, threads=1)
+    onnx_logits = session.run(None, {session.get_inputs()[0].name: image.numpy()})[0]
+    assert np.abs(eager - 1 / (1 + np.exp(-onnx_logits))).max() < 1e-4
+    with pytest.raises(ModelError):
+        model_from_onnx(path.with_name("seg_mnv2_light.int8.onnx"))

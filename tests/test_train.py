@@ -112,3 +112,21 @@ def test_resume_continues_exactly(tmp_path, cjk_fonts):
     model, manifest = load_checkpoint(tmp_path / "a" / "run" / "best.safetensors")
     assert manifest["variant"] == "seg_tiny" and "synthetic_validation" in manifest
     assert (tmp_path / "a" / "run" / "plot.png").is_file()
+
+
+def test_frozen_batchnorms_keep_their_statistics_while_training(tmp_path):
+    from mangaclean.errors import UsageError
+    from mangaclean.models.registry import build_model
+    from mangaclean.train.loop import _train_step
+
+    batch = {"input": torch.rand(2, 1, 64, 64), "mask": (torch.rand(2, 1, 64, 64) > 0.9).float()}
+    for freeze in (True, False):
+        model = build_model("seg_tiny")
+        norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        before = [n.running_mean.clone() for n in norms]
+        optimizer = torch.optim.SGD(model.parameters(), 1e-2)
+        _train_step(model, optimizer, batch, _tiny(tmp_path, freeze_bn=freeze), torch.device("cpu"))
+        kept = all(torch.equal(a, n.running_mean) for a, n in zip(before, norms, strict=True))
+        assert norms and kept == freeze
+    with pytest.raises(UsageError, match="--freeze-bn"):
+        _tiny(tmp_path, init="weights/seg_mnv2_light.onnx")

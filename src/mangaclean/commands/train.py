@@ -23,7 +23,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="cpu or cuda")
     parser.add_argument("--threads", type=int, help="torch threads (CPU)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--init", help="start from these weights (a best.safetensors of an earlier run)")
+    parser.add_argument(
+        "--init",
+        help="start from these weights: a best.safetensors of an earlier run, or a shipped fp32 .onnx "
+        "(e.g. src/mangaclean/weights/seg_mnv2_light.onnx; needs --freeze-bn)",
+    )
+    parser.add_argument(
+        "--freeze-bn", dest="freeze_bn", action="store_true", default=None, help="keep BatchNorm statistics"
+    )
     parser.add_argument("--warmup-steps", type=int, help="linear warm-up steps (AdamW)")
     parser.add_argument("--pairs", nargs=2, metavar=("RAW_DIR", "CLEAN_DIR"), help="also train on page pairs")
     parser.add_argument("--mask-folders", nargs=2, metavar=("IMAGES", "MASKS"), help="also train on masks")
@@ -56,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "threads",
         "seed",
         "init",
+        "freeze_bn",
         "warmup_steps",
         "pairs",
         "mask_folders",

@@ -46,7 +46,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     grad_clip: float = 5.0
     freeze_encoder_steps: int = 0
-    init: str | None = None
+    init: str | None = None  # a best.safetensors of an earlier run, or an fp32 .onnx (freeze_bn)
+    freeze_bn: bool = False  # BatchNorms keep their statistics (eval mode) while training
     # segmentation loss
     loss: str = "bce+logdice"
     pos_weight: float = 1.0
@@ -73,6 +74,11 @@ class TrainConfig:
     def __post_init__(self):
         if self.task not in TASKS:
             raise UsageError(f"task must be one of {TASKS}, not {self.task!r}")
+        if self.init and str(self.init).endswith(".onnx") and not self.freeze_bn:
+            raise UsageError(
+                f"{self.init}: weights rebuilt from an ONNX file have their BatchNorms folded into the "
+                "convolutions; pass --freeze-bn so that training keeps them in eval mode"
+            )
         unknown = [part for part in self.loss.split("+") if part not in SEG_LOSSES]
         if self.task == "seg" and unknown:
             raise UsageError(f"unknown segmentation loss {unknown}; use {'+'.join(SEG_LOSSES)} parts")

@@ -130,6 +130,10 @@ def _finish(out: Path, rank: int, world: int) -> None:
 
 def _train_step(model, optimizer, batch, config: TrainConfig, device) -> tuple[float, dict]:
     model.train()
+    if config.freeze_bn:  # statistics kept; the BatchNorms' scale and shift still learn
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.eval()
     with _autocast(config, device):
         loss, parts = _loss(model, batch, config, device)
     optimizer.zero_grad(set_to_none=True)

@@ -12,10 +12,16 @@ from mangaclean.train.config import TrainConfig
 
 
 def build_for_training(config: TrainConfig) -> nn.Module:
-    """A fresh model of ``config.model``, or weights from ``config.init`` (a ``.safetensors``)."""
+    """A fresh model of ``config.model``, or weights from ``config.init``: a ``.safetensors`` of an
+    earlier run, or a shipped fp32 ``.onnx`` (rebuilt by ``export.from_onnx``)."""
     if not config.init:
         return build_model(config.model)
-    model, manifest = load_checkpoint(config.init)
+    if str(config.init).endswith(".onnx"):
+        from mangaclean.export.from_onnx import model_from_onnx
+
+        model, manifest = model_from_onnx(config.init)
+    else:
+        model, manifest = load_checkpoint(config.init)
     if manifest["variant"] != config.model:
         raise ValueError(f"{config.init} holds {manifest['variant']}, not {config.model}")
     return model.train()
