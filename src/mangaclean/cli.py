@@ -51,12 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def quiet_pillow() -> None:
-    """Pillow logs some failures itself before raising them (naming no file); every one of them
-    reaches the user as mangaclean's own error line naming the file, so its log stays quiet."""
-    logging.getLogger("PIL").setLevel(logging.CRITICAL)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -64,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     quiet = getattr(args, "quiet", False)
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    quiet_pillow()
+    from mangaclean.io import quiet_pillow_log
+
+    quiet_pillow_log()
     try:
         return int(args._run(args))
     except MangacleanError as exc:

@@ -214,13 +214,16 @@ class Request:
     mask_dir: Path | None = None
 
     def mask_for(self, rel: PurePath, page: PurePath) -> Path | None:
-        """Where the mask of the input ``rel`` written as ``page`` is (both relative to the output
-        folder): under the name a name clash gave it (``p.webp_mask.png``) if that exists, else
-        the usual one (``p_mask.png``), as ``--save-mask`` names them."""
-        if self.mask_dir is None:
-            return None
-        clashed = self.mask_dir / rel.with_name(rel.name + SIDE_TAILS["mask"])
-        return clashed if clashed.exists() else self.mask_dir / page.with_name(page.stem + SIDE_TAILS["mask"])
+        """Where the mask of the input ``rel`` written as ``page`` is, as ``--save-mask`` named it."""
+        return earlier_output(self.mask_dir, rel, page, "mask") if self.mask_dir else None
+
+
+def earlier_output(folder: Path, rel: PurePath, page: PurePath, role: str) -> Path:
+    """Where an earlier run put the ``role`` output of input ``rel`` written as ``page`` (both
+    relative to ``folder``): under the name a clash gave it (``p.webp_mask.png``) if that exists,
+    else the usual one (``p_mask.png``)."""
+    clashed = folder / rel.with_name(rel.name + SIDE_TAILS[role])
+    return clashed if clashed.exists() else folder / page.with_name(page.stem + SIDE_TAILS[role])
 
 
 def make_plan(inputs: list[Path], request: Request) -> Plan:

@@ -8,18 +8,16 @@ from pathlib import Path
 
 from mangaclean.backends import Models, load_inpainter
 from mangaclean.batch.archives import is_archive
-from mangaclean.batch.plan import OutputNames, discover, output_name, sniff_file
+from mangaclean.batch.plan import OutputNames, discover, earlier_output, output_name, sniff_file
 from mangaclean.commands import common
 from mangaclean.errors import MangacleanError, UsageError
 from mangaclean.io import (
     LOSSY_FORMATS,
-    check_encoded,
-    encode_image,
     format_for,
     is_image_name,
     read_image,
     read_mask,
-    write_bytes_atomic,
+    write_image,
 )
 from mangaclean.pipeline import CleanOptions, clean_page
 from mangaclean.remove import inpaint_mask
@@ -61,20 +59,17 @@ def run(args: argparse.Namespace) -> int:
     inpainter = load_inpainter(args.inpainter, args.threads)
     if not args.quiet and any(format_for(target) in LOSSY_FORMATS for _, _, target in pairs):
         print("note: JPEG/WebP outputs are re-encoded at quality 95 (lossy)", file=sys.stderr)
+    models = Models(segmenter=None, inpainter=inpainter)  # --grow: the mask replaces the segmenter
     failed = []
     for path, mask_path, target in pairs:
         try:
             page = read_image(path)
             hole = read_mask(mask_path, page.pixels.shape[:2])
             if args.grow:
-                models = Models(segmenter=None, inpainter=inpainter)
                 page = page.with_pixels(clean_page(page.pixels, models, CleanOptions(), tight=hole).page)
             else:
                 page = page.with_pixels(inpaint_mask(page.pixels, hole, inpainter))
-            fmt = format_for(target)
-            data = encode_image(page, fmt)
-            check_encoded(data, page, fmt, str(target))
-            write_bytes_atomic(target, data)
+            write_image(target, page)
         except MangacleanError as exc:
             failed.append(str(exc))
             print(f"error: {exc}", file=sys.stderr)
@@ -101,7 +96,11 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     else:
         names = OutputNames()
         pairs = [
-            (path, _mask_in(args.masks, rel), args.output / names.claim(*_output(path, rel)))
+            (
+                path,
+                earlier_output(args.masks, rel, rel, "mask_only"),
+                args.output / names.claim(*_output(path, rel)),
+            )
             for path, rel in sources
         ]
     inputs = {path.resolve() for path, _ in found.sources} | {mask.resolve() for _, mask, _ in pairs}
@@ -113,11 +112,10 @@ def _pairs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
     return pairs
 
 
-def _mask_in(folder: Path, rel: Path) -> Path:
-    """The mask of page ``rel`` as ``mangaclean mask`` names it: ``p.png`` for ``p.jpg``, or
-    ``p.jpg.png`` where that name clashed with another page's."""
-    clashed = folder / rel.with_name(rel.name + ".png")
-    return clashed if clashed.exists() else folder / rel.with_suffix(".png")
+def _mask_of(folder: Path, rel: Path) -> Path:
+    """The mask of page ``rel`` as ``mangaclean mask`` named it (``p.png``, or ``p.jpg.png`` where
+    that name clashed with another page's)."""
+    return earlier_output(folder, rel, rel, "mask_only")
 
 
 def _output(path: Path, rel: Path):

@@ -8,10 +8,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
-
-import numpy as np
 
 from mangaclean.batch.archives import ArchiveWriter, open_archive, read_member
 from mangaclean.batch.plan import (
@@ -28,15 +25,18 @@ from mangaclean.batch.workers import worker_pool
 from mangaclean.errors import MangacleanError
 from mangaclean.io import (
     LOSSY_FORMATS,
+    Page,
     as_gray,
-    check_encoded,
     decode_image,
     drops_alpha,
+    encode_checked,
     encode_image,
+    encode_mask,
     format_for,
     layered_ora,
     layered_psd,
     max_file_bytes,
+    quiet_pillow_log,
     read_image,
     read_mask,
     write_bytes_atomic,
@@ -73,7 +73,7 @@ def init_worker(settings: Settings) -> None:
     from mangaclean.backends import load_models
 
     cv2.setNumThreads(settings.threads)
-    logging.getLogger("PIL").setLevel(logging.CRITICAL)  # as cli.quiet_pillow, in worker processes
+    quiet_pillow_log()  # as the CLI does, in worker processes
     _WORKER["settings"] = settings
     _WORKER["models"] = load_models(settings.segmenter, settings.inpainter, settings.threads)
 
@@ -94,16 +94,17 @@ def process(job: PageJob) -> Outcome:
             if settings.removal_mask:
                 gray = as_gray(page.pixels)
                 _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
-            outcome.files["mask_only"] = _png(np.where(mask, 255, 0).astype(np.uint8))
+            outcome.files["mask_only"] = encode_mask(mask)
             return outcome
         removal = read_mask(job.mask, page.pixels.shape[:2], settings.max_pixels) if job.mask else None
         result = clean_page(page.pixels, models, settings.options, removal=removal)
         outcome.timings.update(result.timings)
         start = time.perf_counter()
         if "mask" in settings.roles:
-            outcome.files["mask"] = _png(np.where(result.mask, 255, 0).astype(np.uint8))
+            outcome.files["mask"] = encode_mask(result.mask)
         if "compare" in settings.roles:
-            outcome.files["compare"] = _png(side_by_side(page.pixels, result.mask, result.page))
+            strip = Page(side_by_side(page.pixels, result.mask, result.page))
+            outcome.files["compare"] = encode_image(strip, "PNG")
         for role, write in (("psd", layered_psd), ("ora", layered_ora)):
             if role in settings.roles:
                 outcome.files[role] = write(page, result.page, result.mask)
@@ -112,9 +113,8 @@ def process(job: PageJob) -> Outcome:
         fmt = format_for(job.outputs["page"])
         if drops_alpha(page, fmt):
             outcome.notes.append(f"{job.name}: {fmt} has no alpha channel: transparency is dropped")
-        data = encode_image(page, fmt, settings.quality)
-        check_encoded(data, page, fmt, job.outputs["page"], settings.quality)
-        outcome.files["page"] = data  # last: a page on disk means its other outputs are too
+        # last: a page on disk means its other outputs are too
+        outcome.files["page"] = encode_checked(page, fmt, job.outputs["page"], settings.quality)
         outcome.timings["encode"] = time.perf_counter() - start
     except MangacleanError as exc:
         outcome.error = str(exc)
@@ -129,14 +129,6 @@ def process(job: PageJob) -> Outcome:
 def died(job: PageJob) -> Outcome:
     """The outcome of a page whose worker process died on it, twice."""
     return Outcome(job.name, error=f"{job.name}: the worker process died on this page (out of memory?)")
-
-
-def _png(array: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @dataclass

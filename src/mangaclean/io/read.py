@@ -181,6 +181,12 @@ def _libtiff_messages(name: str):
                     log.warning("%s: %s", name, line.strip().removeprefix("tempfile.tif: "))
 
 
+def quiet_pillow_log() -> None:
+    """Pillow logs some failures itself before raising them, naming no file; every one of them
+    reaches the user as mangaclean's own error naming the file, so its log stays quiet."""
+    logging.getLogger("PIL").setLevel(logging.CRITICAL)
+
+
 def error_reason(exc: BaseException) -> str:
     """``Type: message`` of an exception, for error lines."""
     text = str(exc)

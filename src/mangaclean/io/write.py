@@ -173,16 +173,28 @@ def remove_stale_parts(outputs: Iterable[Path]) -> int:
     return removed
 
 
+def encode_checked(page: Page, fmt: str, name: str, quality: int = 95) -> bytes:
+    """``encode_image`` whose result ``check_encoded`` has read back; ``name`` for the error."""
+    data = encode_image(page, fmt, quality)
+    check_encoded(data, page, fmt, name, quality)
+    return data
+
+
 def write_image(path: str | os.PathLike, page: Page | np.ndarray, quality: int = 95) -> None:
     """Encode ``page`` (a ``Page``, or an ``(H, W)`` / ``(H, W, 3)`` uint8 array) in the format
-    named by ``path``'s suffix and write it atomically."""
+    named by ``path``'s suffix, check that it reads back, and write it atomically."""
     if isinstance(page, np.ndarray):
         page = Page(check_pixels(page))
-    write_bytes_atomic(path, encode_image(page, format_for(path), quality))
+    write_bytes_atomic(path, encode_checked(page, format_for(path), str(path), quality))
+
+
+def encode_mask(mask: np.ndarray) -> bytes:
+    """A ``(H, W)`` bool mask as an ``L`` PNG with 255 = text."""
+    buffer = BytesIO()
+    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), "L").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def write_mask(path: str | os.PathLike, mask: np.ndarray) -> None:
     """Write a ``(H, W)`` bool mask as an ``L`` PNG with 255 = text, atomically."""
-    buffer = BytesIO()
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), "L").save(buffer, format="PNG")
-    write_bytes_atomic(path, buffer.getvalue())
+    write_bytes_atomic(path, encode_mask(mask))
