@@ -4,7 +4,8 @@ Reading: only a regular file; members that overlap one another, inflate past the
 limit or at a bomb's ratio are refused; a member is read whole only when it is a page, with a
 byte cap, and any decoder failure (bad CRC, corrupt deflate, encryption, an unknown compression)
 becomes an ``ImageReadError`` naming ``archive:member``. Writing: members go one at a time into a
-temporary file beside the target, renamed over it only when the whole archive is written.
+temporary file beside the target (``io.atomic_output``), renamed over it only when the whole
+archive is written.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from mangaclean.errors import ImageReadError, ImageTooLargeError, ImageWriteError, MangacleanError
-from mangaclean.io import error_reason, is_image_name, new_file_mode
+from mangaclean.io import atomic_output, error_reason, is_image_name
 
 ARCHIVE_SUFFIXES = (".cbz", ".zip")
 BOMB_RATIO = 200  # inflated / compressed size refused above this (for members over BOMB_MIN_BYTES)
@@ -99,30 +100,25 @@ def sniff_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
         return b""
 
 
+@contextlib.contextmanager
+def archive_writer(target: Path) -> Iterator[ArchiveWriter]:
+    """An ``ArchiveWriter`` whose zip becomes ``target`` only when the block ends cleanly (written
+    through ``io.atomic_output``: nothing is left of it after an error)."""
+    with atomic_output(target) as handle:
+        writer = ArchiveWriter(zipfile.ZipFile(handle, "w"), target)
+        try:
+            yield writer
+            writer._guard(writer.zip.close)  # the central directory
+        finally:
+            with contextlib.suppress(Exception):
+                writer.zip.close()  # after an error too: never left to the garbage collector
+
+
 class ArchiveWriter:
-    """A zip written member by member into a temporary file, renamed over ``target`` on a clean
-    exit and deleted on any error. Pages are stored (already compressed), the rest deflated."""
+    """A zip written member by member. Pages are stored (already compressed), the rest deflated."""
 
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __enter__(self) -> ArchiveWriter:
-        try:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            mode = new_file_mode(self.target)
-            fd, self.tmp = tempfile.mkstemp(
-                prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent
-            )
-        except OSError as exc:
-            raise ImageWriteError(f"{self.target}: cannot create output ({exc.strerror or exc})") from exc
-        self.handle = os.fdopen(fd, "wb")
-        self.zip = zipfile.ZipFile(self.handle, "w")
-        try:
-            os.fchmod(fd, mode)
-        except OSError as exc:
-            self._discard()
-            raise ImageWriteError(f"{self.target}: cannot create output ({exc.strerror or exc})") from exc
-        return self
+    def __init__(self, zip_file: zipfile.ZipFile, target: Path):
+        self.zip, self.target = zip_file, target
 
     def add(self, name: str, data: bytes, like: zipfile.ZipInfo) -> None:
         """Add ``data`` as ``name``, dated like the source member ``like`` (so a rebuilt archive
@@ -149,9 +145,7 @@ class ArchiveWriter:
                 try:
                     chunk = source.read(1 << 20)
                 except Exception as exc:  # bad CRC, corrupt deflate stream, ...
-                    raise ImageReadError(
-                        f"{label}: cannot extract from the archive ({error_reason(exc)})"
-                    ) from exc
+                    raise _extract_error(label, exc) from exc
                 if not chunk:
                     return
                 self._guard(lambda chunk=chunk: sink.write(chunk))
@@ -161,26 +155,6 @@ class ArchiveWriter:
             write()
         except OSError as exc:
             raise ImageWriteError(f"{self.target}: cannot write ({exc.strerror or exc})") from exc
-
-    def __exit__(self, kind, exc, trace) -> None:
-        if kind is not None:
-            self._discard()
-            return
-        try:
-            self.zip.close()
-            self.handle.flush()
-            os.fsync(self.handle.fileno())
-            self.handle.close()
-            os.replace(self.tmp, self.target)
-        except OSError as error:
-            self._discard()
-            raise ImageWriteError(f"{self.target}: cannot write ({error.strerror or error})") from error
-
-    def _discard(self) -> None:
-        for close in (self.zip.close, self.handle.close):
-            with contextlib.suppress(Exception):
-                close()
-        Path(self.tmp).unlink(missing_ok=True)
 
 
 def _extract_error(name: str, exc: BaseException) -> ImageReadError:

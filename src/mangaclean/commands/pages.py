@@ -10,7 +10,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mangaclean.batch.archives import ArchiveWriter, open_archive, read_member
+from mangaclean.batch.archives import archive_writer, open_archive, read_member
 from mangaclean.batch.plan import (
     ArchiveJob,
     MemberPlan,
@@ -211,7 +211,7 @@ def _run_archive(job: ArchiveJob, pool_map, settings: Settings, tally: Tally, ch
     written: list[PageJob] = []
     try:
         archive, _ = open_archive(job.source, job.name)
-        writer = ArchiveWriter(job.target) if job.target else contextlib.nullcontext()
+        writer = archive_writer(job.target) if job.target else contextlib.nullcontext()
         with archive, writer as out:
             for start in range(0, len(job.members), chunk):
                 members = job.members[start : start + chunk]

@@ -4,13 +4,15 @@ written, written atomically (temporary file + rename) with the umask's permissio
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -114,21 +116,29 @@ def _encoded_problem(image: Image.Image, page: Page, fmt: str, full: bool, quali
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+    """Write ``data`` to ``path`` atomically (``atomic_output``)."""
+    with atomic_output(path) as handle:
+        handle.write(data)
 
-    A new file gets the mode the umask gives (0644 under 022); a replaced file keeps its mode.
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A file handle whose content becomes ``path`` only when the block ends cleanly: it writes a
+    temporary file in the same folder (``.NAME.xxxxxxxx.part``), synced then renamed over
+    ``path``, and deleted on any error. A new file gets the mode the umask gives (0644 under
+    022); a replaced file keeps its mode. OS errors become ``ImageWriteError`` naming ``path``.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        mode = new_file_mode(path)
+        mode = _new_file_mode(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise ImageWriteError(f"{path}: cannot create output ({exc.strerror or exc})") from exc
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -139,7 +149,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def new_file_mode(path: Path) -> int:
+def _new_file_mode(path: Path) -> int:
     """The mode an output written at ``path`` gets: the replaced file's, else the umask's."""
     try:
         return stat.S_IMODE(path.stat().st_mode)
