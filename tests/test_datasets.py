@@ -125,3 +125,28 @@ def test_mask_folder_dataset(tmp_path):
     _check(ds[0], {"image", "mask"}, channels=1, size=64)
     with pytest.raises(ImageReadError):
         MaskFolderDataset(tmp_path / "raw", tmp_path / "clean" / "nothing")
+
+
+def test_page_datasets_draw_another_crop_at_every_visit(tmp_path):
+    _pair(tmp_path)
+    for ds in (
+        MaskFolderDataset(tmp_path / "raw", tmp_path / "masks", Augment(crop=64), channels=1),
+        PairsDataset(tmp_path / "raw", tmp_path / "clean", Augment(crop=64), channels=1),
+    ):
+        ds.crops_per_page = 3
+        assert len(ds) == 3
+        crops = [ds[i]["image"] for i in range(3)]
+        assert not torch.equal(crops[0], crops[1]) or not torch.equal(crops[1], crops[2])
+        assert torch.equal(ds[1]["image"], crops[1])  # a pure function of the index
+        with pytest.raises(IndexError):
+            ds[3]
+
+
+def test_user_pages_and_synthetic_pages_alternate_within_a_batch():
+    from mangaclean.train.data import _Interleaved
+
+    mixed = _Interleaved(["synth"] * 1000, ["user"] * 7, share=0.5)
+    for start in range(0, 96, 8):  # every batch of 8 holds both kinds, about half each
+        batch = [mixed[i] for i in range(start, start + 8)]
+        assert 2 <= batch.count("synth") <= 6
+    assert 0.45 < [mixed[i] for i in range(1000)].count("synth") / 1000 < 0.55

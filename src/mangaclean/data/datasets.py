@@ -178,20 +178,27 @@ def _listing(root: Path) -> dict[str, Path]:
 
 
 class MaskFolderDataset(_Epochs, Dataset):
-    """Pages with masks of the same relative name (``mask > 127`` = text); random crops."""
+    """Pages with masks of the same relative name (``mask > 127`` = text); ``crops_per_page``
+    random crops of each page per epoch (item ``i`` is a crop of page ``i % pages``, so
+    consecutive items are different pages)."""
 
-    def __init__(self, images_dir, masks_dir, augment_with: Augment = Augment(), seed=0, channels=3):
+    def __init__(
+        self, images_dir, masks_dir, augment_with: Augment = Augment(), seed=0, channels=3, crops_per_page=1
+    ):
         images, masks = _listing(Path(images_dir)), _listing(Path(masks_dir))
         self.items = [(images[k], masks[k]) for k in sorted(images) if k in masks]
         if not self.items:
             raise ImageReadError(f"no image in {images_dir} has a mask of the same name in {masks_dir}")
         self.aug, self.seed, self.channels = augment_with, int(seed), int(channels)
+        self.crops_per_page = max(1, int(crops_per_page))
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.items) * self.crops_per_page
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        image_path, mask_path = self.items[index]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        image_path, mask_path = self.items[index % len(self.items)]
         image, mask = read_page(image_path), read_page(mask_path)
         if mask.ndim == 3:
             mask = mask.max(axis=2)
@@ -205,7 +212,8 @@ class MaskFolderDataset(_Epochs, Dataset):
 class PairsDataset(_Epochs, Dataset):
     """Raw/clean page pairs; masks derived with :func:`mask_from_pair` (cached per process).
     Also returns ``clean`` and ``hole``, so it serves the inpainter too. Refused pairs are
-    replaced by the next usable one (logged once)."""
+    replaced by the next usable one (logged once). ``crops_per_page`` crops of each pair per
+    epoch, as in :class:`MaskFolderDataset` (item ``i`` is a crop of pair ``i % pairs``)."""
 
     def __init__(self, raw_dir, clean_dir, augment_with=Augment(), options=None, seed=0, channels=3):
         from mangaclean.data.pairs import find_pairs
@@ -216,9 +224,10 @@ class PairsDataset(_Epochs, Dataset):
         self.aug, self.seed, self.channels = augment_with, int(seed), int(channels)
         self.options = options or PairOptions()
         self._refused: set[int] = set()
+        self.crops_per_page = 1
 
     def __len__(self) -> int:
-        return len(self.pairs)
+        return len(self.pairs) * self.crops_per_page
 
     def _load(self, index: int):
         """(raw, aligned clean, mask) of pair ``index``, or None if the pair is refused.
@@ -241,6 +250,8 @@ class PairsDataset(_Epochs, Dataset):
         return raw, aligned, result.mask
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
         for k in range(len(self.pairs)):
             loaded = self._load((index + k) % len(self.pairs))
             if loaded is not None:

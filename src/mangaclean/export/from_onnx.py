@@ -5,10 +5,11 @@ torch's dynamo exporter folds every convolution without bias into the BatchNorm 
 ONNX keeps the convolution's state-dict name ``X.weight`` for the fused weight
 ``W * gamma / sqrt(var + eps)`` and adds ``X.weight_bias`` for the fused bias
 ``beta - mean * gamma / sqrt(var + eps)``; convolutions with their own bias keep ``X.weight`` /
-``X.bias``. The rebuilt convolution takes the fused weight and its BatchNorm becomes the identity
-plus the fused bias (weight 1, running mean 0, running variance ``1 - eps``). The network then
-computes what the ONNX computes, but its BatchNorms must stay in eval mode while it trains
-(``TrainConfig.freeze_bn``): batch statistics would no longer match the folded weights.
+``X.bias``; a fused bias of zeros is left out. The rebuilt convolution takes the fused weight
+and its BatchNorm becomes the identity plus the fused bias (weight 1, running mean 0, running
+variance ``1 - eps``). The network then computes what the ONNX computes, but its BatchNorms must
+stay in eval mode while it trains (``TrainConfig.freeze_bn``): batch statistics would no longer
+match the folded weights.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def _state_dict(model: nn.Module, tensors: dict, convs: list[tuple[str, str]]) -
             state[bias] = tensors[bias]
         elif bias == f"{weight}_bias":
             state.update(_identity_norm(modules, name, tensors[bias]))
+        elif not bias:  # the exporter drops a fused bias of zeros (an untrained network's)
+            state.update(_identity_norm(modules, name, torch.zeros(tensors[weight].shape[0])))
     return state
 
 

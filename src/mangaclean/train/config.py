@@ -19,6 +19,9 @@ class TrainConfig:
     Data: the synthetic stream always (``synth_share`` of each batch when other sources are
     given); ``pairs`` = (raw_dir, clean_dir) of a user's page pairs; ``mask_folders`` =
     (images_dir, masks_dir); ``art_dir`` = text-free art for the synthetic engine.
+    Validation: fixed synthetic crops, or with ``val_mask_folders`` fixed crops of those pages.
+    Length: ``steps``, or ``minutes`` of training time when set (the learning-rate schedule then
+    follows the share of the time spent, and the run stops when it is spent).
     Segmentation loss: a ``+``-joined mix of ``bce``, ``focal``, ``dice``, ``logdice``.
     Optimiser: ``sgd`` (Nesterov, cyclical LR between ``lr_min`` and ``lr``) or ``adamw`` (cosine).
     """
@@ -27,6 +30,7 @@ class TrainConfig:
     model: str = "seg_mnv2_light"
     out_dir: str = "runs/seg"
     steps: int = 20000
+    minutes: float | None = None
     batch_size: int = 8
     crop: int = 384
     seed: int = 0
@@ -61,6 +65,7 @@ class TrainConfig:
     w_freq: float = 0.1
     # validation and checkpoints
     val_every: int = 500
+    val_mask_folders: tuple[str, str] | None = None
     val_size: int = 64
     val_seed: int = 1_000_000
     checkpoint_every: int = 500
@@ -82,6 +87,8 @@ class TrainConfig:
         unknown = [part for part in self.loss.split("+") if part not in SEG_LOSSES]
         if self.task == "seg" and unknown:
             raise UsageError(f"unknown segmentation loss {unknown}; use {'+'.join(SEG_LOSSES)} parts")
+        if self.minutes is not None and self.minutes <= 0:
+            raise UsageError(f"minutes must be positive, not {self.minutes}")
         if self.optimizer not in ("sgd", "adamw"):
             raise UsageError(f"optimizer must be sgd or adamw, not {self.optimizer!r}")
 
@@ -94,7 +101,7 @@ class TrainConfig:
         unknown = sorted(set(values) - names)
         if unknown:
             raise UsageError(f"unknown training settings: {', '.join(unknown)}")
-        for key in ("pairs", "mask_folders"):
+        for key in ("pairs", "mask_folders", "val_mask_folders"):
             if values.get(key) is not None:
                 values = {**values, key: tuple(values[key])}
         return cls(**values)

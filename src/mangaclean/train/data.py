@@ -50,7 +50,8 @@ class _Prepared(Dataset):
 
 
 class _Interleaved(Dataset):
-    """Item ``i`` comes from the synthetic stream, or (a ``1 - share`` fraction) from a user's set."""
+    """Item ``i`` comes from the synthetic stream, or (a ``1 - share`` fraction) from a user's set;
+    the two alternate finely (a golden-ratio sequence), so every batch mixes them."""
 
     def __init__(self, synth: Dataset, other: Dataset, share: float):
         self.synth, self.other, self.share = synth, other, share
@@ -59,8 +60,7 @@ class _Interleaved(Dataset):
         return len(self.synth)
 
     def __getitem__(self, index: int):
-        period = 1000
-        if (index % period) < self.share * period:
+        if (index * 0.6180339887498949) % 1.0 < self.share:
             return self.synth[index]
         return self.other[index % len(self.other)]
 
@@ -80,20 +80,30 @@ def training_dataset(config: TrainConfig) -> Dataset:
         extra.append(PairsDataset(*config.pairs, augment_with=augment, seed=config.seed, channels=channels))
     if config.mask_folders and config.task == "seg":
         extra.append(MaskFolderDataset(*config.mask_folders, augment, seed=config.seed, channels=channels))
+    for pages in extra:
+        pages.crops_per_page = max(1, total // len(pages))  # a new crop at every visit
     if extra:
         data = _Interleaved(data, ConcatDataset(extra), config.synth_share)
     return _Prepared(data, config)
 
 
 def validation_batches(config: TrainConfig) -> list[dict[str, torch.Tensor]]:
-    """The fixed synthetic validation set, rendered once and kept in memory as batches."""
-    base = validation_set(
-        config.val_size,
-        config.seed,
-        config.crop,
-        SynthConfig(art_dir=config.art_dir),
-        _channels(config),
-        inpaint=config.task == "inpaint",
-    )
+    """The fixed validation set, kept in memory as batches: ``val_size`` synthetic crops, or about
+    as many crops of the pages of ``val_mask_folders`` (the same crops at every validation)."""
+    if config.val_mask_folders:
+        fixed = Augment(crop=config.crop, scale_range=(1.0, 1.0), hflip=False)
+        base = MaskFolderDataset(
+            *config.val_mask_folders, fixed, seed=config.val_seed, channels=_channels(config)
+        )
+        base.crops_per_page = -(-config.val_size // len(base))  # about val_size crops in all
+    else:
+        base = validation_set(
+            config.val_size,
+            config.seed,
+            config.crop,
+            SynthConfig(art_dir=config.art_dir),
+            _channels(config),
+            inpaint=config.task == "inpaint",
+        )
     loader = DataLoader(_Prepared(base, config), batch_size=config.batch_size, num_workers=config.workers)
     return list(loader)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -39,9 +40,14 @@ class IndexStream(Sampler):
         return max(0, (self.stop - self.start - self.rank + self.world - 1) // self.world)
 
 
-def train(config: TrainConfig, resume: bool = True) -> dict:
-    """Train until ``config.steps``; returns the best validation metrics. Resumes from
-    ``out_dir/last.pt`` when it exists and ``resume`` is set."""
+def train(config: TrainConfig, resume: bool = True, progress: Callable[[dict], None] | None = None) -> dict:
+    """Train until ``config.steps`` (or ``config.minutes`` of training time); returns the best
+    validation metrics. Resumes from ``out_dir/last.pt`` when it exists and ``resume`` is set.
+
+    A run that starts from ``config.init`` validates its starting weights first, so its best
+    checkpoint is never worse than where it started. ``progress`` (rank 0 only) is called after
+    every step with ``step``, ``seconds``, ``budget`` (seconds or None), ``loss``, ``val`` (the
+    latest validation metrics) and ``best``."""
     from mangaclean.train.data import validation_batches
     from mangaclean.train.models import build_for_training
 
@@ -53,37 +59,73 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
     out = Path(config.out_dir)
     model = build_for_training(config).to(device)
     optimizer = schedule.make_optimizer(model, config)
-    step, best = 0, {}
+    step, best, spent = 0, {}, 0.0
     if resume and (out / "last.pt").is_file():
-        step, best = checkpoints.load_training_state(out / "last.pt", model, optimizer)
+        step, best, spent = checkpoints.load_training_state(out / "last.pt", model, optimizer)
         log.info("resumed %s at step %d", out / "last.pt", step)
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    loader = _loader(config, step, rank, world)
     validation = validation_batches(config) if rank == 0 else []
+    metrics: dict = {}
+    if rank == 0 and step == 0 and config.init:
+        metrics, best = _validate(checkpoints.unwrap(model), validation, config, device, 0, best)
+    budget = config.minutes * 60.0 if config.minutes else None
     started, seen, frozen = time.perf_counter(), 0, False
-    for batch in loader:
+    done = step >= config.steps or _out_of_time(spent, budget, world)
+    for batch in [] if done else _loader(config, step, rank, world):
         if frozen != (step < config.freeze_encoder_steps):  # toggled only when it changes
             frozen = not frozen
             _set_encoder_frozen(model, frozen)
-        schedule.set_lr(optimizer, schedule.lr_at(step, config))
+        seconds = spent + time.perf_counter() - started
+        schedule.set_lr(optimizer, schedule.lr_at(step, config, seconds / budget if budget else None))
         loss, parts = _train_step(model, optimizer, batch, config, device)
         step, seen = step + 1, seen + config.batch_size
-        if rank != 0:
-            continue
-        if step % config.log_every == 0:
-            rate = seen / (time.perf_counter() - started)
-            lr = optimizer.param_groups[0]["lr"]
-            _log_row(out, {"step": step, "lr": lr, "loss": loss, "samples_per_s": rate, **parts})
-        if step % config.val_every == 0 or step == config.steps:
-            best = _validate(checkpoints.unwrap(model), validation, config, device, step, best)
-        if step % config.checkpoint_every == 0 or step == config.steps:
-            checkpoints.save_training_state(out / "last.pt", model, optimizer, step, config, best)
+        seconds = spent + time.perf_counter() - started
+        last = step == config.steps or _out_of_time(seconds, budget, world)
+        if rank == 0:
+            if step % config.log_every == 0:
+                rate = seen / (time.perf_counter() - started)
+                lr = optimizer.param_groups[0]["lr"]
+                _log_row(out, {"step": step, "lr": lr, "loss": loss, "samples_per_s": rate, **parts})
+            if step % config.val_every == 0 or last:
+                metrics, best = _validate(checkpoints.unwrap(model), validation, config, device, step, best)
+            if step % config.checkpoint_every == 0 or last:
+                seconds = spent + time.perf_counter() - started
+                checkpoints.save_training_state(
+                    out / "last.pt", model, optimizer, step, config, best, seconds
+                )
+            if progress is not None:
+                progress(
+                    {
+                        "step": step,
+                        "seconds": seconds,
+                        "budget": budget,
+                        "loss": loss,
+                        "val": metrics,
+                        "best": best,
+                    }
+                )
+        if last:
+            break
     _finish(out, rank, world)
     return best
+
+
+def _out_of_time(seconds: float, budget: float | None, world: int) -> bool:
+    """Whether the time budget is spent; under torchrun all ranks stop at the same step."""
+    if budget is None:
+        return False
+    spent = seconds >= budget
+    if world > 1:
+        import torch.distributed as dist
+
+        flag = torch.tensor([float(spent)], device="cuda" if dist.get_backend() == "nccl" else "cpu")
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        spent = bool(flag.item())
+    return spent
 
 
 def _loader(config: TrainConfig, step: int, rank: int, world: int) -> DataLoader:
@@ -101,18 +143,19 @@ def _loader(config: TrainConfig, step: int, rank: int, world: int) -> DataLoader
     )
 
 
-def _validate(model, validation, config: TrainConfig, device, step: int, best: dict) -> dict:
-    """Score the validation set, log it, and export the weights when they are the best so far."""
+def _validate(model, validation, config: TrainConfig, device, step: int, best: dict) -> tuple[dict, dict]:
+    """Score the validation set, log it, and export the weights when they are the best so far;
+    returns ``(metrics, best)``."""
     from mangaclean.train.models import export_best
 
     metrics = evaluate(model, validation, config, device)
     _log_row(Path(config.out_dir), {"step": step, **{f"val_{k}": v for k, v in metrics.items()}}, "val.csv")
     key = "f1" if config.task == "seg" else "psnr"
     if metrics[key] <= best.get(key, float("-inf")):
-        return best
+        return metrics, best
     best = {**metrics, "step": step}
     export_best(model, config, best, Path(config.out_dir))
-    return best
+    return metrics, best
 
 
 def _finish(out: Path, rank: int, world: int) -> None:

@@ -9,12 +9,13 @@ import torch
 from mangaclean.train.config import TrainConfig
 
 
-def lr_at(step: int, config: TrainConfig) -> float:
+def lr_at(step: int, config: TrainConfig, spent: float | None = None) -> float:
     """The learning rate at ``step``.
 
     sgd: the original design's cyclical (triangular) rate between ``lr_min`` and ``lr``, period
     ``cycle_steps``.
-    adamw: linear warm-up over ``warmup_steps`` then cosine decay to ``lr_min`` at ``steps``.
+    adamw: linear warm-up over ``warmup_steps`` then cosine decay to ``lr_min`` at ``steps``, or,
+    for a run with a time budget, as ``spent`` (the share of the budget used, 0-1) reaches 1.
     """
     if config.optimizer == "sgd":
         position = (step % config.cycle_steps) / config.cycle_steps  # 0 -> 1 over a cycle
@@ -22,7 +23,9 @@ def lr_at(step: int, config: TrainConfig) -> float:
         return config.lr_min + (config.lr - config.lr_min) * triangle
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
+    if spent is None:
+        spent = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    progress = min(1.0, spent)
     return config.lr_min + 0.5 * (config.lr - config.lr_min) * (1.0 + math.cos(math.pi * progress))
 
 
