@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "train a segmenter or inpainter (needs the train extra)",
     ),
     "export": ("mangaclean.commands.export", "export a checkpoint to ONNX (needs the train extra)"),
+    "learn": (
+        "mangaclean.commands.learn",
+        "tune the segmenter on your own raw/cleaned pages (needs the train extra)",
+    ),
 }
 
 

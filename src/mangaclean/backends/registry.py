@@ -3,7 +3,8 @@
 Segmenters: ``auto`` (the shipped network, else ``classical``), ``net-int8`` / ``net-fp32`` (the
 shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra);
 besides the table, ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra:
-for ``bench``) and a path to an ``.onnx`` file with its ``.json`` manifest. Inpainters: ``auto``
+for ``bench``), a path to an ``.onnx`` file with its ``.json`` manifest, and a model folder (what
+``mangaclean learn`` writes: a ``defaults.json`` like the shipped one, with its files). Inpainters: ``auto``
 (shipped network, else ``telea``), ``net-int8`` / ``net-fp32``, ``spectral`` (frequency-selective
 extrapolation: keeps screentone, slower), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
 
@@ -33,17 +34,26 @@ def weights_dir() -> Path:
     return Path(str(resources.files("mangaclean") / "weights"))
 
 
-def shipped_model(kind: str, precision: str | None = None) -> Path | None:
-    """Path of the shipped ``.onnx`` for ``kind`` (``segmenter``/``inpainter``) at ``precision``
-    (``fp32``/``int8``; None = the shipped default), or None when that kind ships no network."""
-    defaults = weights_dir() / "defaults.json"
-    entry = json.loads(defaults.read_text()).get(kind) if defaults.is_file() else None
+def folder_model(folder: Path, kind: str, precision: str | None = None) -> Path | None:
+    """Path of the ``.onnx`` for ``kind`` (``segmenter``/``inpainter``) at ``precision``
+    (``fp32``/``int8``; None = the folder's default) that ``folder/defaults.json`` names, or None
+    when it names no network of that kind."""
+    defaults = folder / "defaults.json"
+    try:
+        entry = json.loads(defaults.read_text()).get(kind) if defaults.is_file() else None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ModelError(f"{defaults}: not a readable model list ({exc})") from exc
     if not entry:
         return None
     precision = precision or entry["default"]
     if precision not in entry:
-        raise ModelError(f"no {precision} {kind} is shipped (available: {sorted(set(entry) - {'default'})})")
-    return weights_dir() / entry[precision]
+        raise ModelError(f"{folder}: no {precision} {kind} (available: {sorted(set(entry) - {'default'})})")
+    return folder / entry[precision]
+
+
+def shipped_model(kind: str, precision: str | None = None) -> Path | None:
+    """The shipped network of ``kind`` at ``precision`` (see ``folder_model``), or None."""
+    return folder_model(weights_dir(), kind, precision)
 
 
 def _shipped(kind: str, precision: str) -> Path:
@@ -108,7 +118,14 @@ def load_segmenter(name: str = "auto", threads: Threads = None) -> Segmenter:
         return _eager(name.removeprefix("torch:"), threads)
     if name.endswith(".onnx"):
         return OnnxSegmenter(Path(name), threads)
-    raise ModelError(f"unknown segmenter {name!r}; choose one of {tuple(SEGMENTERS)} or an .onnx file")
+    if Path(name).is_dir():
+        path = folder_model(Path(name), "segmenter")
+        if path is None:
+            raise ModelError(f"{name}: no segmenter listed in its defaults.json (see mangaclean learn)")
+        return OnnxSegmenter(path, threads)
+    raise ModelError(
+        f"unknown segmenter {name!r}; choose one of {tuple(SEGMENTERS)}, an .onnx file or a model folder"
+    )
 
 
 def load_inpainter(name: str = "auto", threads: Threads = None) -> Inpainter:

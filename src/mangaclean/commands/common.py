@@ -78,7 +78,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
     parser.add_argument(
         "--segmenter",
         default="auto",
-        help="auto (shipped network, else classical), classical, ppocr, or an .onnx file",
+        help="auto (shipped network, else classical), net-int8, net-fp32, classical, ppocr, an .onnx "
+        "file, or a model folder written by mangaclean learn",
     )
     if inpainter:
         add_inpainter_argument(parser)
