@@ -67,6 +67,9 @@ def pairs(tmp_path_factory) -> tuple[Path, Path]:
         raw, clean = _pair(i)
         _write(root / "raw" / f"p{i}.png", raw)
         _write(root / "clean" / f"p{i}.png", clean)
+    blank = _pair(8)[1]
+    _write(root / "raw" / "blank.png", blank)  # a page without text: nothing to erase, still worth learning
+    _write(root / "clean" / "blank.png", blank)
     _write(root / "raw" / "alone.png", _pair(9)[0])  # no cleaned page
     _write(root / "raw" / "wrong.png", _pair(10)[0])
     _write(root / "clean" / "wrong.png", np.full((90, 300), 235, np.uint8))  # another size
@@ -80,15 +83,22 @@ def _options(base: Path, **changes) -> LearnOptions:
     return LearnOptions(**(values | changes))
 
 
-def test_learn_writes_a_usable_model_and_leaves_the_inputs_alone(tiny_base, pairs, tmp_path):
+@pytest.fixture(scope="module")
+def learned(tiny_base, pairs, tmp_path_factory):
+    """One learn run shared by the tests below: (model_dir, report, progress reports, inputs' digest)."""
     raw, clean = pairs
     before = _digest(raw.parent)
-    model_dir = tmp_path / "model"
+    model_dir = tmp_path_factory.mktemp("learned") / "model"
     seen: list[dict] = []
     report = learn((str(raw), str(clean)), None, model_dir, _options(tiny_base), progress=seen.append)
+    return model_dir, report, seen, before
 
+
+def test_learn_writes_a_usable_model_and_leaves_the_inputs_alone(learned, pairs, tmp_path):
+    model_dir, report, seen, before = learned
+    raw, _ = pairs
     assert _digest(raw.parent) == before
-    assert report["pages"] == {"train": 4, "heldout": 2, "refused": 2}
+    assert report["pages"] == {"train": 5, "heldout": 2, "refused": 2}
     lines = (model_dir / "pages.csv").read_text().splitlines()
     assert lines[0] == "name,source,status,split,text_share,message"
     by_name = {line.split(",")[0]: line.split(",") for line in lines[1:]}
@@ -110,7 +120,7 @@ def test_learn_writes_a_usable_model_and_leaves_the_inputs_alone(tiny_base, pair
     for name in ("segmenter.json", "segmenter.int8.json"):
         manifest = json.loads((model_dir / name).read_text())
         assert manifest["variant"] == "seg_tiny"
-        assert manifest["learned"]["pages"]["train"] == 4
+        assert manifest["learned"]["pages"]["train"] == 5
     rows = report["side_by_side"]
     assert [row["model"] for row in rows] == ["before", "after"]
     assert all(row["pages"] == 2 and 0 <= row["f1"] <= 1 for row in rows)
@@ -126,28 +136,30 @@ def test_learn_writes_a_usable_model_and_leaves_the_inputs_alone(tiny_base, pair
     assert (out / "p0.png").is_file()
 
 
-def test_learn_resumes_and_refuses_to_mix_runs(tiny_base, pairs, tmp_path):
+def test_learn_resumes_and_refuses_to_mix_runs(learned, tiny_base, pairs):
+    model_dir, first, _, _ = learned
     raw, clean = pairs
-    model_dir = tmp_path / "model"
-    first = learn((str(raw), str(clean)), None, model_dir, _options(tiny_base))
     steps = torch.load(model_dir / "work" / "run" / "last.pt", weights_only=False)["step"]
     again = learn((str(raw), str(clean)), None, model_dir, _options(tiny_base))  # budget spent: no training
     assert torch.load(model_dir / "work" / "run" / "last.pt", weights_only=False)["step"] == steps
-    assert again["steps"] == first["steps"]
+    assert again["steps"] == first["steps"] == steps and first["best_step"] <= steps
     with pytest.raises(UsageError, match="other inputs or settings"):
         learn((str(raw), str(clean)), None, model_dir, _options(tiny_base, lr=1e-3))
-    learn((str(raw), str(clean)), None, model_dir, _options(tiny_base, lr=1e-3), fresh=True)
 
 
-def test_learn_from_hand_masks_and_bad_requests(tiny_base, pairs, tmp_path):
+def test_pages_with_hand_masks_and_bad_requests(tiny_base, pairs, tmp_path):
+    from mangaclean.train.learn import _pages
+
     raw, _ = pairs
     masks = tmp_path / "masks"
     for path in sorted(raw.glob("p*.png")):
         page = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         _write(masks / path.name, np.where(page < 100, 255, 0).astype(np.uint8))
-    report = learn(None, (str(raw), str(masks)), tmp_path / "m", _options(tiny_base))
-    assert report["pages"]["train"] + report["pages"]["heldout"] == 6
-    assert report["pages"]["refused"] == 2  # alone.png and wrong.png have no mask
+    _write(masks / "wrong.png", np.zeros((20, 20), np.uint8))
+    lines, usable = _pages(None, (str(raw), str(masks)), tmp_path / "derived", workers=0)
+    assert [page.name for page in usable] == [f"mask/p{i}" for i in range(6)]
+    status = {line.name: line.status for line in lines}
+    assert status["wrong"] == "size_mismatch" and status["alone"] == status["blank"] == "unmatched"
     with pytest.raises(UsageError, match="inside or around"):
         learn(None, (str(raw), str(masks)), raw / "model", _options(tiny_base))
     with pytest.raises(UsageError, match="not a folder"):

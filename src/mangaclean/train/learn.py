@@ -45,6 +45,7 @@ from mangaclean.data.pairs import (
     write_mask,
 )
 from mangaclean.errors import ImageReadError, UsageError
+from mangaclean.io import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -152,19 +153,20 @@ def learn(
         threads=options.threads,
     )
     best = train(config, resume=True, progress=progress)
-    start = _first_validation(work / "run" / "val.csv")
+    run = _run_state(work / "run")
     summary = {
         "pages": {"train": len(train_pages), "heldout": len(val_pages), "refused": len(lines) - len(usable)},
-        "steps": best.get("step"),
-        "training_minutes": options.minutes,
-        "heldout_crops_before": start,
+        "steps": run["steps"],
+        "best_step": best.get("step"),
+        "training_minutes": run["minutes"],
+        "heldout_crops_before": run["before"],
         "heldout_crops_after": {k: v for k, v in best.items() if k != "step"},
         "options": asdict(options) | {"base": str(base)},
     }
     with _quiet(work / "export.log"):
         _export(work / "run" / "best.safetensors", model_dir, train_pages, summary)
     report = summary | {"side_by_side": _side_by_side(base, model_dir, val_pages, options.threads)}
-    (model_dir / "learn.json").write_text(json.dumps(report, indent=2))
+    write_bytes_atomic(model_dir / "learn.json", json.dumps(report, indent=2).encode())
     return report
 
 
@@ -228,7 +230,7 @@ def _pages(pairs, masks, mask_dir: Path, workers: int) -> tuple[list[PageLine], 
         jobs = [(name, raw, clean, mask_dir / f"{name}.png") for name, raw, clean in found]
         for (_, raw, _, mask), line in zip(jobs, _map(_derive, jobs, workers), strict=True):
             lines.append(line)
-            if line.status in OK_STATUSES and line.status != "empty":
+            if line.status in OK_STATUSES:  # "empty" too: a page without text is worth learning
                 usable.append(_Usable(line.key, raw, mask))
     if masks:
         found, images_only, masks_only = find_pairs(*masks)
@@ -252,10 +254,9 @@ def _derive(job) -> PageLine:
         result = mask_from_pair(read_page(raw_path), read_page(clean_path), TRAINING_MASKS)
     except ImageReadError as exc:
         return PageLine(name, "pair", "unreadable", message=str(exc))
-    if result.mask is not None and result.status != "empty":
+    if result.mask is not None:
         write_mask(mask_path, result.mask)
-    message = result.message or ("no difference: nothing to learn" if result.status == "empty" else "")
-    return PageLine(name, "pair", result.status, result.text_share, message)
+    return PageLine(name, "pair", result.status, result.text_share, result.message)
 
 
 def _check_mask(name: str, image: Path, mask: Path) -> PageLine:
@@ -314,10 +315,15 @@ def _link_pages(pages: list[_Usable], folder: Path) -> tuple[str, str]:
     return str(folder / "images"), str(folder / "masks")
 
 
-def _first_validation(path: Path) -> dict:
-    with open(path, newline="") as handle:
+def _run_state(run: Path) -> dict:
+    """Steps and training minutes of the run so far, and its held-out scores at step 0."""
+    import torch
+
+    state = torch.load(run / "last.pt", map_location="cpu", weights_only=False)
+    with open(run / "val.csv", newline="") as handle:
         first = next(csv.DictReader(handle))
-    return {k.removeprefix("val_"): float(v) for k, v in first.items() if k.startswith("val_")}
+    before = {k.removeprefix("val_"): float(v) for k, v in first.items() if k.startswith("val_")}
+    return {"steps": state["step"], "minutes": round(state.get("seconds", 0.0) / 60, 2), "before": before}
 
 
 # ---- outputs -----------------------------------------------------------------------------------
@@ -348,7 +354,6 @@ def _export(checkpoint: Path, model_dir: Path, train_pages: list[_Usable], summa
     from mangaclean.backends.manifest import read_manifest
     from mangaclean.export.onnx import check_parity, export_with_manifest
     from mangaclean.export.quantize import quantize_with_manifest, segmenter_feeds
-    from mangaclean.io import write_bytes_atomic
 
     model, _ = load_checkpoint(checkpoint)
     fp32, int8 = model_dir / "segmenter.onnx", model_dir / "segmenter.int8.onnx"
