@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
     parser.add_argument(
+        "--freeze-encoder", action="store_true", help="train the pooling, decoder and head only"
+    )
+    parser.add_argument(
         "--base", help="fp32 .onnx (with its .json manifest) to start from (default: shipped)"
     )
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         threads=args.threads,
         workers=args.workers,
+        freeze_encoder=args.freeze_encoder,
     )
     pairs = (args.raw_dir, args.clean_dir) if args.raw_dir else None
     show = None if args.quiet else Progress(sys.stderr)

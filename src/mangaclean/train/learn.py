@@ -58,7 +58,8 @@ CALIBRATION_PAGES = 16
 class LearnOptions:
     """How to learn. ``base``: an fp32 ``.onnx`` with its manifest (None = the shipped segmenter);
     ``holdout``: share of the pages kept for validation; ``synth_share``: share of each batch
-    drawn from synthetic pages; ``minutes``: training time (export and checks come on top)."""
+    drawn from synthetic pages; ``minutes``: training time (export and checks come on top);
+    ``freeze_encoder``: train the pooling, decoder and head only."""
 
     minutes: float = 20.0
     holdout: float = 0.2
@@ -71,6 +72,7 @@ class LearnOptions:
     device: str = "cpu"
     threads: int | None = None
     workers: int = 2
+    freeze_encoder: bool = False
 
     def check(self) -> None:
         if not 0 < self.holdout < 1 or not 0 <= self.synth_share < 1 or self.minutes <= 0 or self.lr <= 0:
@@ -126,11 +128,12 @@ def learn(
     train_pages = [page for page in usable if page.name not in held]
     val_pages = [page for page in usable if page.name in held]
     log.info("%d pages to learn from, %d held out to check on", len(train_pages), len(val_pages))
+    config_steps = 10_000_000  # the time budget ends the run
     config = TrainConfig(
         task="seg",
         model=_variant(base),
         out_dir=str(work / "run"),
-        steps=10_000_000,
+        steps=config_steps,
         minutes=options.minutes,
         batch_size=options.batch_size,
         crop=options.crop,
@@ -145,6 +148,7 @@ def learn(
         warmup_steps=20,
         init=str(base),
         freeze_bn=True,
+        freeze_encoder_steps=config_steps if options.freeze_encoder else 0,
         val_every=100,
         val_size=64,
         checkpoint_every=50,
