@@ -1,0 +1,189 @@
+"""A reviewer's edits as data, and what they do to a page.
+
+An edit is a small JSON object, stored as it came (``store.ReviewStore``) and replayed in order:
+
+- ``{"kind": "stroke", "mode": "brush" | "eraser", "radius": R, "points": [[x, y], ...]}``: a
+  polyline in page pixels; the brush adds the pixels within ``R`` of it to the removal mask, the
+  eraser takes them out of it (they keep the original's pixels);
+- ``{"kind": "block", "block": I, "action": "keep" | "erase"}``: text block ``I`` of the first
+  clean (``TextRegion.block``), kept whole (none of its pixels erased) or erased whole again.
+
+``recleaned`` applies an edited removal mask to a cleaned page, refilling only the blocks the
+edits touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from mangaclean.backends.base import Models
+from mangaclean.errors import MangacleanError
+from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
+from mangaclean.regions import TextRegion, bounding_box
+from mangaclean.remove import box_slices, composite
+
+MAX_POINTS = 20_000
+MAX_RADIUS = 1_000
+# Context around the refilled blocks handed to the pipeline: their size times this, each side,
+# and at least MIN_CONTEXT px (remove.inpaint_blocks takes its own context inside this window).
+CONTEXT = 0.75
+MIN_CONTEXT = 64
+
+
+class EditError(MangacleanError):
+    """An edit that is not one of the shapes above (or points far outside the page)."""
+
+
+def check_edit(edit: object, shape: tuple[int, int], blocks: int) -> dict:
+    """The edit, checked and normalised (only the known keys kept), for a page of ``shape``
+    ``(H, W)`` with ``blocks`` text blocks. Raises ``EditError`` saying what is wrong."""
+    if not isinstance(edit, dict):
+        raise EditError("an edit is a JSON object")
+    kind = edit.get("kind")
+    if kind == "block":
+        block, action = edit.get("block"), edit.get("action")
+        if not isinstance(block, int) or isinstance(block, bool) or not 0 <= block < blocks:
+            raise EditError(f"block must be an index in [0, {blocks})")
+        if action not in ("keep", "erase"):
+            raise EditError('action must be "keep" or "erase"')
+        return {"kind": "block", "block": block, "action": action}
+    if kind != "stroke":
+        raise EditError('kind must be "stroke" or "block"')
+    mode, radius, points = edit.get("mode"), edit.get("radius"), edit.get("points")
+    if mode not in ("brush", "eraser"):
+        raise EditError('mode must be "brush" or "eraser"')
+    if not isinstance(radius, (int, float)) or isinstance(radius, bool) or not 0.5 <= radius <= MAX_RADIUS:
+        raise EditError(f"radius must be a number in [0.5, {MAX_RADIUS}]")
+    if not isinstance(points, list) or not 1 <= len(points) <= MAX_POINTS:
+        raise EditError(f"points must be a list of 1 to {MAX_POINTS} [x, y] pairs")
+    height, width = shape
+    clean = []
+    for point in points:
+        if not (isinstance(point, list) and len(point) == 2 and all(_number(v) for v in point)):
+            raise EditError("each point is [x, y] in page pixels")
+        x, y = float(point[0]), float(point[1])
+        if not (-MAX_RADIUS <= x <= width + MAX_RADIUS and -MAX_RADIUS <= y <= height + MAX_RADIUS):
+            raise EditError(f"point {point} is far outside the {width}x{height} page")
+        clean.append([round(x, 2), round(y, 2)])
+    return {"kind": "stroke", "mode": mode, "radius": float(radius), "points": clean}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def edited_removal(auto: np.ndarray, regions: list[TextRegion], edits: list[dict]) -> np.ndarray:
+    """The removal mask ``(H, W)`` bool after ``edits`` (checked ones), from the first clean's
+    ``auto`` ``(H, W)`` bool and its ``regions``."""
+    removal = auto.copy()
+    for edit in edits:
+        if edit["kind"] == "block":
+            for region in regions:
+                if region.block == edit["block"]:
+                    window = removal[box_slices(region.box)]
+                    if edit["action"] == "erase":
+                        window |= region.mask
+                    else:
+                        window &= ~region.mask
+        else:
+            window, stroke = stroke_pixels(edit, removal.shape)
+            if stroke is not None:
+                if edit["mode"] == "brush":
+                    removal[window] |= stroke
+                else:
+                    removal[window] &= ~stroke
+    return removal
+
+
+def stroke_pixels(edit: dict, shape: tuple[int, int]) -> tuple[tuple[slice, slice], np.ndarray | None]:
+    """The pixels a stroke covers: ``(rows, columns)`` slices of the page and ``(h, w)`` bool in
+    them (None when the stroke misses the page). Drawn only in its own bounding box."""
+    points = np.array(edit["points"], dtype=np.float64)
+    radius = edit["radius"]
+    x0 = max(int(np.floor(points[:, 0].min() - radius)), 0)
+    y0 = max(int(np.floor(points[:, 1].min() - radius)), 0)
+    x1 = min(int(np.ceil(points[:, 0].max() + radius)) + 1, shape[1])
+    y1 = min(int(np.ceil(points[:, 1].max() + radius)) + 1, shape[0])
+    window = (slice(y0, max(y1, y0)), slice(x0, max(x1, x0)))
+    if x1 <= x0 or y1 <= y0:
+        return window, None
+    canvas = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    shift = 4  # sub-pixel coordinates for OpenCV's drawing: 1/16 px
+    pts = np.round((points - [x0, y0]) * (1 << shift)).astype(np.int32)
+    thickness = max(int(round(2 * radius)), 1)
+    if len(pts) == 1:
+        cv2.circle(canvas, tuple(pts[0]), int(round(radius * (1 << shift))), 1, -1, cv2.LINE_8, shift)
+    else:
+        cv2.polylines(canvas, [pts.reshape(-1, 1, 2)], False, 1, thickness, cv2.LINE_8, shift)
+        for point in (pts[0], pts[-1]):  # round caps
+            cv2.circle(canvas, tuple(point), int(round(radius * (1 << shift))), 1, -1, cv2.LINE_8, shift)
+    return window, canvas.view(bool)
+
+
+def block_boxes(regions: list[TextRegion], removal: np.ndarray) -> list[dict]:
+    """One entry per text block of the first clean: ``{"block", "box": [x, y, w, h], "kept"}``;
+    ``kept``: most of its pixels are not in the (edited) ``removal`` ``(H, W)`` bool."""
+    grouped: dict[int, list[TextRegion]] = {}
+    for region in regions:
+        grouped.setdefault(region.block, []).append(region)
+    out = []
+    for index, parts in sorted(grouped.items()):
+        x0 = min(p.box[0] for p in parts)
+        y0 = min(p.box[1] for p in parts)
+        x1 = max(p.box[0] + p.box[2] for p in parts)
+        y1 = max(p.box[1] + p.box[3] for p in parts)
+        total = sum(int(p.mask.sum()) for p in parts)
+        erased = sum(int((removal[box_slices(p.box)] & p.mask).sum()) for p in parts)
+        out.append({"block": index, "box": [x0, y0, x1 - x0, y1 - y0], "kept": erased * 2 < total})
+    return out
+
+
+def touched_blocks(removal: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """The pixels of ``removal`` that must be filled again: every 8-connected piece of it that
+    an edit changed or touches. Both ``(H, W)`` bool; returns ``(H, W)`` bool."""
+    joined = (removal | changed).view(np.uint8)
+    _, labels = cv2.connectedComponents(joined, connectivity=8)
+    hit = np.unique(labels[changed])
+    return removal & np.isin(labels, hit[hit > 0])
+
+
+def recleaned(
+    original: np.ndarray,
+    first: CleanResult,
+    removal: np.ndarray,
+    models: Models,
+    options: CleanOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The page cleaned with an edited removal mask: pixels the edits took out of the mask get
+    the original's back, and only the pieces of the mask an edit touched are filled again (the
+    pipeline on a window around them, with the rest of the page already clean as context).
+
+    original: ``(H, W[, 3])`` uint8; first: the first clean of it; removal: ``(H, W)`` bool.
+    returns: the cleaned page ``(H, W[, 3])`` uint8 and the pixels it erased ``(H, W)`` bool
+    (``removal`` plus the paper halo the refilled flat parts add).
+    """
+    changed = removal ^ first.mask
+    if not changed.any():
+        return first.page, first.mask
+    edited = first.page.copy()
+    back = first.mask & ~removal
+    edited[back] = original[back]
+    mask = removal.copy()
+    touched = touched_blocks(removal, changed)
+    if touched.any():
+        window = _window(bounding_box(touched), removal.shape)
+        part = clean_page(edited[window], models, replace(options, scope="all"), removal=touched[window])
+        region = edited[window]
+        region[part.mask] = part.page[part.mask]
+        mask[window] |= part.mask
+    return composite(original, edited, mask), mask
+
+
+def _window(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[slice, slice]:
+    x, y, w, h = box
+    pad_x, pad_y = max(MIN_CONTEXT, int(CONTEXT * w)), max(MIN_CONTEXT, int(CONTEXT * h))
+    x0, y0 = max(x - pad_x, 0), max(y - pad_y, 0)
+    return slice(y0, min(y + h + pad_y, shape[0])), slice(x0, min(x + w + pad_x, shape[1]))
