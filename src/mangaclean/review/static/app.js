@@ -93,7 +93,7 @@ async function approveSelected(pageId) {
 const view = {
   id: null, info: null, original: null, cleaned: null, mask: null,
   scale: 1, ox: 0, oy: 0, tool: "brush", before: false, showMask: true,
-  stroke: null, drag: null, spaceDown: false, busy: false,
+  stroke: null, pending: [], drag: null, spaceDown: false, queue: Promise.resolve(),
 };
 const canvas = $("view");
 const ctx = canvas.getContext("2d");
@@ -199,13 +199,13 @@ function draw() {
     }
     ctx.setLineDash([]);
   }
-  if (view.stroke) {
-    ctx.strokeStyle = view.stroke.mode === "brush" ? "rgba(255,60,60,0.7)" : "rgba(60,160,255,0.7)";
-    ctx.lineWidth = 2 * view.stroke.radius;
+  for (const stroke of view.stroke ? [...view.pending, view.stroke] : view.pending) {
+    ctx.strokeStyle = stroke.mode === "brush" ? "rgba(255,60,60,0.7)" : "rgba(60,160,255,0.7)";
+    ctx.lineWidth = 2 * stroke.radius;
     ctx.lineCap = ctx.lineJoin = "round";
     ctx.beginPath();
-    view.stroke.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-    if (view.stroke.points.length === 1) ctx.lineTo(...view.stroke.points[0]);
+    stroke.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    if (stroke.points.length === 1) ctx.lineTo(...stroke.points[0]);
     ctx.stroke();
   }
   ctx.restore();
@@ -261,9 +261,11 @@ function endPointer() {
   view.drag = null;
   if (!view.stroke) return;
   const stroke = view.stroke;
+  view.stroke = null;
+  view.pending.push(stroke);  // drawn until the server's mask shows it
   const points = stroke.points.map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]);
   edit({ kind: "stroke", mode: stroke.mode, radius: stroke.radius, points }).finally(() => {
-    if (view.stroke === stroke) view.stroke = null;
+    view.pending = view.pending.filter((s) => s !== stroke);
     redraw();
   });
 }
@@ -283,16 +285,21 @@ canvas.addEventListener("wheel", (event) => {
   redraw();
 }, { passive: false });
 
-async function edit(body) {
+function edit(body) {
+  // Queued with the commands, so a re-clean asked right after a stroke includes it.
   const pageId = view.id;
-  setStatus("saving edit…");
-  try {
-    const { seq } = await api(`/api/pages/${pageId}/edits`, body);
-    setStatus(`edit ${seq} stored; Re-clean (R) applies it`);
-    if (view.id === pageId) await refreshPage(false);
-  } catch (error) {
-    setStatus(`edit refused: ${error.message}`);
-  }
+  const run = async () => {
+    setStatus("saving edit…");
+    try {
+      const { seq } = await api(`/api/pages/${pageId}/edits`, body);
+      setStatus(`edit ${seq} stored; Re-clean (R) applies it`);
+      if (view.id === pageId) await refreshPage(false);
+    } catch (error) {
+      setStatus(`edit refused: ${error.message}`);
+    }
+  };
+  view.queue = view.queue.then(run);
+  return view.queue;
 }
 
 function clickBlock(x, y) {
@@ -303,26 +310,28 @@ function clickBlock(x, y) {
   edit({ kind: "block", block: block.block, action: block.kept ? "erase" : "keep" });
 }
 
-async function command(name, body, message) {
-  if (!view.id || view.busy) return;
-  view.busy = true;
+function command(name, body, message) {
+  // One after the other: a key pressed while a re-clean runs waits for it (never dropped).
   const pageId = view.id;
-  try {
-    const result = await api(`/api/pages/${pageId}/${name}`, body || {});
-    setStatus(message(result));
-    if (view.id === pageId) await refreshPage(name !== "approve");
-  } catch (error) {
-    setStatus(`${name} failed: ${error.message}`);
-  } finally {
-    view.busy = false;
-  }
+  const run = async () => {
+    if (!pageId) return;
+    try {
+      const result = await api(`/api/pages/${pageId}/${name}`, typeof body === "function" ? body() : body);
+      setStatus(message(result));
+      if (view.id === pageId) await refreshPage(name !== "approve");
+    } catch (error) {
+      setStatus(`${name} failed: ${error.message}`);
+    }
+  };
+  view.queue = view.queue.then(run);
+  return view.queue;
 }
 
 const actions = {
   undo: () => command("undo", {}, (r) => (r.changed ? "undone" : "nothing to undo")),
   redo: () => command("redo", {}, (r) => (r.changed ? "redone" : "nothing to redo")),
   reclean: () => command("reclean", {}, (r) => `re-cleaned in ${(r.seconds * 1000).toFixed(0)} ms`),
-  approve: () => command("approve", { approved: view.info && view.info.state !== "approved" },
+  approve: () => command("approve", () => ({ approved: !(view.info && view.info.state === "approved") }),
     (r) => (r.approved ? "approved" : "approval withdrawn")),
   save: () => command("save", {}, (r) => "saved: " + Object.values(r.written).join(", ")),
 };
