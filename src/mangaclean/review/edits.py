@@ -163,7 +163,7 @@ def recleaned(
 
     original: ``(H, W[, 3])`` uint8; first: the first clean of it; removal: ``(H, W)`` bool.
     returns: the cleaned page ``(H, W[, 3])`` uint8 and the pixels it erased ``(H, W)`` bool
-    (``removal`` plus the paper halo the refilled flat parts add).
+    (``removal`` plus the paper halo the refilled flat parts add, outside what the edits gave back).
     """
     changed = removal ^ first.mask
     if not changed.any():
@@ -176,9 +176,9 @@ def recleaned(
     if touched.any():
         window = _window(bounding_box(touched), removal.shape)
         part = clean_page(edited[window], models, replace(options, scope="all"), removal=touched[window])
-        region = edited[window]
-        region[part.mask] = part.page[part.mask]
-        mask[window] |= part.mask
+        filled = part.mask & ~back[window]  # the paper halo never takes back what an edit gave back
+        edited[window][filled] = part.page[filled]
+        mask[window] |= filled
     return composite(original, edited, mask), mask
 
 
