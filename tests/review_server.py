@@ -110,11 +110,12 @@ def stroke(index: int, mode: str = "brush") -> dict:
 
 @dataclass
 class ClientLog:
-    """What one load client did: page id, acknowledged edit seqs, latencies (s), errors."""
+    """What one load client did: page id, acknowledged edit seqs, ``(request kind, seconds)``
+    per request (``edits``, ``mask``, ``reclean``), errors."""
 
     page: str
     seqs: list[int] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[tuple[str, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -142,7 +143,7 @@ def run_load(
                 except OSError as exc:
                     log.errors.append(f"{path}: {exc}")
                     continue
-                log.latencies.append(time.perf_counter() - start)
+                log.latencies.append((path.rsplit("/", 1)[-1], time.perf_counter() - start))
                 if status != 200:
                     log.errors.append(f"{path}: {status} {payload!r}"[:200])
                 elif path.endswith("/edits"):
