@@ -31,6 +31,8 @@ MAX_RADIUS = 1_000
 # and at least MIN_CONTEXT px (remove.inpaint_blocks takes its own context inside this window).
 CONTEXT = 0.75
 MIN_CONTEXT = 64
+# How far from the edited pixels the pieces of the mask they touch are refilled (px).
+REACH = 512
 
 
 class EditError(MangacleanError):
@@ -141,13 +143,24 @@ def block_boxes(regions: list[TextRegion], removal: np.ndarray) -> list[dict]:
     return out
 
 
-def touched_blocks(removal: np.ndarray, changed: np.ndarray) -> np.ndarray:
+def touched_blocks(removal: np.ndarray, changed: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
     """The pixels of ``removal`` that must be filled again: every 8-connected piece of it that
-    an edit changed or touches. Both ``(H, W)`` bool; returns ``(H, W)`` bool."""
-    joined = (removal | changed).view(np.uint8)
-    _, labels = cv2.connectedComponents(joined, connectivity=8)
-    hit = np.unique(labels[changed])
-    return removal & np.isin(labels, hit[hit > 0])
+    an edit changed or touches, within REACH px of the changes (a piece reaching further keeps
+    its first fill there: the labels of a whole scan would cost 192 MB and a second).
+
+    removal, changed: ``(H, W)`` bool, ``changed`` not empty. returns: ``(rows, columns)``
+    slices of the page and ``(h, w)`` bool in them.
+    """
+    x, y, w, h = bounding_box(changed)
+    height, width = removal.shape
+    window = (
+        slice(max(y - REACH, 0), min(y + h + REACH, height)),
+        slice(max(x - REACH, 0), min(x + w + REACH, width)),
+    )
+    edits, mine = changed[window], removal[window]
+    _, labels = cv2.connectedComponents((mine | edits).view(np.uint8), connectivity=8)
+    hit = np.unique(labels[edits])
+    return window, mine & np.isin(labels, hit[hit > 0])
 
 
 def recleaned(
@@ -172,14 +185,25 @@ def recleaned(
     back = first.mask & ~removal
     edited[back] = original[back]
     mask = removal.copy()
-    touched = touched_blocks(removal, changed)
+    near, touched = touched_blocks(removal, changed)
     if touched.any():
-        window = _window(bounding_box(touched), removal.shape)
-        part = clean_page(edited[window], models, replace(options, scope="all"), removal=touched[window])
+        x, y, w, h = bounding_box(touched)
+        window = _window((near[1].start + x, near[0].start + y, w, h), removal.shape)
+        hole = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), dtype=bool)
+        hole[_within(near, window)] = touched[_within(window, near)]
+        part = clean_page(edited[window], models, replace(options, scope="all"), removal=hole)
         filled = part.mask & ~back[window]  # the paper halo never takes back what an edit gave back
         edited[window][filled] = part.page[filled]
         mask[window] |= filled
     return composite(original, edited, mask), mask
+
+
+def _within(inner: tuple[slice, slice], outer: tuple[slice, slice]) -> tuple[slice, slice]:
+    """Where the overlap of two page windows lies, in ``outer``'s coordinates."""
+    return tuple(
+        slice(max(a.start, b.start) - b.start, min(a.stop, b.stop) - b.start)
+        for a, b in zip(inner, outer, strict=True)
+    )
 
 
 def _window(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[slice, slice]:

@@ -86,6 +86,7 @@ class Review:
         self._shapes: dict[str, tuple[tuple[int, int], int]] = {}  # id -> ((H, W), blocks)
         self._failed: dict[str, str] = {}
         self._thumbs: dict[str, bytes] = {}
+        self._asked = 0  # requests waiting for a page that is not cleaned yet
         self.current: str | None = None
 
     def source(self, page_id: str) -> PageSource:
@@ -132,10 +133,12 @@ class Review:
                 return
             if page_id in self._shapes or page_id in self._failed:
                 continue
+            while self._asked and not stop.is_set():  # a page someone opened goes first
+                time.sleep(0.05)
             with self._guard:
                 self.current = page_id
             try:
-                self.loaded(page_id)
+                self.loaded(page_id, asked=False)
             except MangacleanError:
                 pass  # recorded in _failed
             except Exception as exc:  # a bug on one page must not stop the others
@@ -144,13 +147,23 @@ class Review:
         with self._guard:
             self.current = None
 
-    def loaded(self, page_id: str) -> Loaded:
-        """The page in memory, cleaned (read and cleaned first when it is not cached)."""
+    def loaded(self, page_id: str, asked: bool = True) -> Loaded:
+        """The page in memory, cleaned (read and cleaned first when it is not cached). asked:
+        someone is waiting for it (the background clean lets it go first)."""
         source = self.source(page_id)
         with self._guard:
             if page_id in self._cache:
                 self._cache.move_to_end(page_id)
                 return self._cache[page_id]
+            self._asked += asked
+        try:
+            return self._load(source)
+        finally:
+            with self._guard:
+                self._asked -= asked
+
+    def _load(self, source: PageSource) -> Loaded:
+        page_id = source.id
         with self._compute:
             with self._guard:
                 if page_id in self._cache:
