@@ -188,9 +188,10 @@ def main() -> None:
     payload = {"reclean": bench_reclean(pages, args.repeat, args.threads), "load": bench_load(args.seconds)}
     print(payload["load"])
     if args.json:
+        threads = f" --threads {args.threads}" if args.threads else ""
         command = (
-            f"python benchmarks/review_bench.py --sizes {args.sizes!r} --repeat {args.repeat} "
-            f"--threads {args.threads} --seconds {args.seconds} --json {args.json}"
+            f"python benchmarks/review_bench.py --sizes {args.sizes} --repeat {args.repeat}{threads} "
+            f"--seconds {args.seconds:g} --json {args.json}"
         )
         write_json(args.json, payload, command)
 

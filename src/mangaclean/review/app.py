@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import json
 import threading
 from importlib import resources
 from urllib.parse import parse_qs
@@ -98,44 +99,30 @@ def create_app(review: Review, token: str, hosts: set[str], background: bool = T
         yield
         stop.set()
 
+    page_calls = [  # (method, path under /api/pages/{id}, work(request, page id, JSON body))
+        ("GET", "", lambda r, page, body: _page_info(review, page)),
+        ("GET", "/thumb", lambda r, page, body: _thumb(review, page)),
+        ("GET", "/image/{kind}", lambda r, page, body: _image(review, page, r.path_params["kind"])),
+        ("GET", "/edits", lambda r, page, body: review.edits(page)),
+        ("POST", "/edits", lambda r, page, body: {"seq": review.add_edit(page, body)}),
+        ("POST", "/undo", lambda r, page, body: {"changed": review.undo(page)}),
+        ("POST", "/redo", lambda r, page, body: {"changed": review.redo(page)}),
+        ("POST", "/reclean", lambda r, page, body: _reclean(review, page)),
+        (
+            "POST",
+            "/approve",
+            lambda r, page, body: {"approved": review.approve(page, _flag(body, "approved"))},
+        ),
+        ("POST", "/save", lambda r, page, body: {"written": review.save(page)}),
+    ]
     routes = [
         Route("/", lambda request: _index(token)),
         Route("/static/{name}", _static),
         Route("/api/pages", lambda request: JSONResponse(review.listing())),
         Route("/api/status", lambda request: JSONResponse(review.progress())),
-        Route("/api/pages/{id}", _call(lambda r, page: _page_info(review, page))),
-        Route("/api/pages/{id}/thumb", _call(lambda r, page: _thumb(review, page))),
-        Route("/api/pages/{id}/image/{kind}", _call(lambda r, page: _image(review, page, r))),
-        Route("/api/pages/{id}/edits", _call(lambda r, page: review.store.edits(review.source(page).id))),
-        Route(
-            "/api/pages/{id}/edits",
-            _call(lambda r, page, body: {"seq": review.add_edit(page, body)}, True),
-            methods=["POST"],
-        ),
-        Route(
-            "/api/pages/{id}/undo",
-            _call(lambda r, page, body: {"changed": review.store.undo(review.source(page).id)}, True),
-            methods=["POST"],
-        ),
-        Route(
-            "/api/pages/{id}/redo",
-            _call(lambda r, page, body: {"changed": review.store.redo(review.source(page).id)}, True),
-            methods=["POST"],
-        ),
-        Route(
-            "/api/pages/{id}/reclean",
-            _call(lambda r, page, body: _reclean(review, page), True),
-            methods=["POST"],
-        ),
-        Route(
-            "/api/pages/{id}/approve",
-            _call(lambda r, page, body: _approve(review, page, body), True),
-            methods=["POST"],
-        ),
-        Route(
-            "/api/pages/{id}/save",
-            _call(lambda r, page, body: {"written": review.save(page)}, True),
-            methods=["POST"],
+        *(
+            Route(f"/api/pages/{{id}}{tail}", _call(work), methods=[method])
+            for method, tail, work in page_calls
         ),
     ]
     handlers = {
@@ -148,27 +135,22 @@ def create_app(review: Review, token: str, hosts: set[str], background: bool = T
     return Guard(app, token, hosts)
 
 
-def _call(work, with_body: bool = False):
-    """An endpoint running ``work(request, page_id[, json body])`` in a worker thread; a dict or
-    list it returns is sent as JSON, a ``Response`` as it is."""
+def _call(work):
+    """An endpoint running ``work(request, page id, JSON body or {})`` in a worker thread; a dict
+    or list it returns is sent as JSON, a ``Response`` as it is."""
 
     async def endpoint(request: Request):
-        args = [request, request.path_params["id"]]
-        if with_body:
-            raw = await request.body()
-            try:
-                args.append(_json(raw))
-            except ValueError:
-                return JSONResponse({"error": "the body must be JSON"}, 400)
-        result = await run_in_threadpool(work, *args)
+        try:
+            body = _json(await request.body()) if request.method == "POST" else {}
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, 400)
+        result = await run_in_threadpool(work, request, request.path_params["id"], body)
         return result if isinstance(result, Response) else JSONResponse(result)
 
     return endpoint
 
 
 def _json(raw: bytes):
-    import json
-
     return json.loads(raw) if raw.strip() else {}
 
 
@@ -204,8 +186,7 @@ def _thumb(review: Review, page: str) -> Response:
     return Response(data, media_type="image/jpeg") if data else Response(status_code=204)
 
 
-def _image(review: Review, page: str, request: Request) -> Response:
-    kind = request.path_params["kind"]
+def _image(review: Review, page: str, kind: str) -> Response:
     if kind not in IMAGE_KINDS:
         return JSONResponse({"error": f"image kind must be one of {IMAGE_KINDS}"}, 404)
     return Response(review.image(page, kind), media_type="image/png")
@@ -216,10 +197,9 @@ def _reclean(review: Review, page: str) -> dict:
     return {"seconds": round(entry.seconds, 4), "erased_px": int(entry.mask.sum())}
 
 
-def _approve(review: Review, page: str, body) -> dict:
-    approved = body.get("approved", True) if isinstance(body, dict) else True
-    if not isinstance(approved, bool):
-        raise EditError("approved must be true or false")
-    review.source(page)
-    review.store.set_approved(page, approved)
-    return {"approved": approved}
+def _flag(body, key: str) -> bool:
+    """``body[key]``, true when absent; ``EditError`` when it is not a boolean."""
+    value = body.get(key, True) if isinstance(body, dict) else True
+    if not isinstance(value, bool):
+        raise EditError(f"{key} must be true or false")
+    return value

@@ -193,6 +193,20 @@ class Review:
         shape, blocks = self._shapes[page_id]
         return self.store.add_edit(page_id, check_edit(edit, shape, blocks))
 
+    def edits(self, page_id: str) -> list[dict]:
+        """The page's active edits, oldest first."""
+        return self.store.edits(self.source(page_id).id)
+
+    def undo(self, page_id: str) -> bool:
+        return self.store.undo(self.source(page_id).id)
+
+    def redo(self, page_id: str) -> bool:
+        return self.store.redo(self.source(page_id).id)
+
+    def approve(self, page_id: str, approved: bool) -> bool:
+        self.store.set_approved(self.source(page_id).id, approved)
+        return approved
+
     def removal(self, page_id: str) -> np.ndarray:
         """The page's removal mask ``(H, W)`` bool with every stored edit applied."""
         entry = self.loaded(page_id)
