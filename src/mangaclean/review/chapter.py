@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from mangaclean.batch.archives import open_archive, read_member
 from mangaclean.batch.plan import Request, make_plan
-from mangaclean.errors import UsageError
+from mangaclean.errors import ImageReadError, UsageError
 from mangaclean.io import DEFAULT_MAX_PIXELS, Page, decode_image, max_file_bytes, read_image
 
 
@@ -36,9 +36,11 @@ class PageSource:
         if self.member is None:
             return read_image(self.path, max_pixels)
         archive, members = open_archive(self.path, str(self.path))
+        label = f"{self.path}:{self.member}"
         with archive:
-            info = next(m for m in members if m.filename == self.member)
-            label = f"{self.path}:{self.member}"
+            info = next((m for m in members if m.filename == self.member), None)
+            if info is None:
+                raise ImageReadError(f"{label}: no longer in the archive")
             data = read_member(archive, info, label, max_file_bytes(max_pixels))
         return decode_image(data, label, max_pixels)
 
