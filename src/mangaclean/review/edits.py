@@ -103,15 +103,11 @@ def edited_removal(auto: np.ndarray, regions: list[TextRegion], edits: list[dict
 def stroke_pixels(edit: dict, shape: tuple[int, int]) -> tuple[tuple[slice, slice], np.ndarray | None]:
     """The pixels a stroke covers: ``(rows, columns)`` slices of the page and ``(h, w)`` bool in
     them (None when the stroke misses the page). Drawn only in its own bounding box."""
-    points = np.array(edit["points"], dtype=np.float64)
-    radius = edit["radius"]
-    x0 = max(int(np.floor(points[:, 0].min() - radius)), 0)
-    y0 = max(int(np.floor(points[:, 1].min() - radius)), 0)
-    x1 = min(int(np.ceil(points[:, 0].max() + radius)) + 1, shape[1])
-    y1 = min(int(np.ceil(points[:, 1].max() + radius)) + 1, shape[0])
-    window = (slice(y0, max(y1, y0)), slice(x0, max(x1, x0)))
+    window = _stroke_window(edit, shape)
+    (y0, y1), (x0, x1) = ((part.start, part.stop) for part in window)
     if x1 <= x0 or y1 <= y0:
         return window, None
+    points, radius = np.array(edit["points"], dtype=np.float64), edit["radius"]
     canvas = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     shift = 4  # sub-pixel coordinates for OpenCV's drawing: 1/16 px
     pts = np.round((points - [x0, y0]) * (1 << shift)).astype(np.int32)
@@ -143,24 +139,42 @@ def block_boxes(regions: list[TextRegion], removal: np.ndarray) -> list[dict]:
     return out
 
 
-def touched_blocks(removal: np.ndarray, changed: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
-    """The pixels of ``removal`` that must be filled again: every 8-connected piece of it that
-    an edit changed or touches, within REACH px of the changes (a piece reaching further keeps
-    its first fill there: the labels of a whole scan would cost 192 MB and a second).
+def _stroke_window(edit: dict, shape: tuple[int, int]) -> tuple[slice, slice]:
+    """The ``(rows, columns)`` slices of the page a stroke can reach (empty when it misses)."""
+    points, radius = np.array(edit["points"], dtype=np.float64), edit["radius"]
+    x0 = max(int(np.floor(points[:, 0].min() - radius)), 0)
+    y0 = max(int(np.floor(points[:, 1].min() - radius)), 0)
+    x1 = min(int(np.ceil(points[:, 0].max() + radius)) + 1, shape[1])
+    y1 = min(int(np.ceil(points[:, 1].max() + radius)) + 1, shape[0])
+    return slice(y0, max(y1, y0)), slice(x0, max(x1, x0))
 
-    removal, changed: ``(H, W)`` bool, ``changed`` not empty. returns: ``(rows, columns)``
-    slices of the page and ``(h, w)`` bool in them.
-    """
-    x, y, w, h = bounding_box(changed)
-    height, width = removal.shape
-    window = (
-        slice(max(y - REACH, 0), min(y + h + REACH, height)),
-        slice(max(x - REACH, 0), min(x + w + REACH, width)),
-    )
-    edits, mine = changed[window], removal[window]
-    _, labels = cv2.connectedComponents((mine | edits).view(np.uint8), connectivity=8)
-    hit = np.unique(labels[edits])
-    return window, mine & np.isin(labels, hit[hit > 0])
+
+def edits_box(
+    edits: list[dict], regions: list[TextRegion], shape: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """``(x, y, w, h)`` around every pixel the ``edits`` can have changed on a page of ``shape``
+    (strokes' reach, blocks' boxes), or None: where the edited mask may differ from the first,
+    found without comparing two whole masks (0.3 s on a 6000x8000 scan)."""
+    boxes = []
+    for edit in edits:
+        if edit["kind"] == "block":
+            boxes += [region.box for region in regions if region.block == edit["block"]]
+        else:
+            rows, cols = _stroke_window(edit, shape)
+            if rows.stop > rows.start and cols.stop > cols.start:
+                boxes.append((cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start))
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    return x0, y0, max(b[0] + b[2] for b in boxes) - x0, max(b[1] + b[3] for b in boxes) - y0
+
+
+def touched_blocks(removal: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """The pixels of ``removal`` that must be filled again: every 8-connected piece of it that
+    an edit changed or touches. Both ``(h, w)`` bool (a window of the page); returns the same."""
+    _, labels = cv2.connectedComponents((removal | changed).view(np.uint8), connectivity=8)
+    hit = np.unique(labels[changed])
+    return removal & np.isin(labels, hit[hit > 0])
 
 
 def recleaned(
@@ -169,33 +183,45 @@ def recleaned(
     removal: np.ndarray,
     models: Models,
     options: CleanOptions,
+    box: tuple[int, int, int, int] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The page cleaned with an edited removal mask: pixels the edits took out of the mask get
     the original's back, and only the pieces of the mask an edit touched are filled again (the
     pipeline on a window around them, with the rest of the page already clean as context).
+    Pieces are followed up to REACH px from the edits (beyond, a piece keeps its first fill):
+    the work stays near the edits, whatever the size of the page.
 
-    original: ``(H, W[, 3])`` uint8; first: the first clean of it; removal: ``(H, W)`` bool.
+    original: ``(H, W[, 3])`` uint8; first: the first clean of it; removal: ``(H, W)`` bool
+    (becomes the returned mask: grown in place);
+    box: ``(x, y, w, h)`` outside which ``removal`` equals ``first.mask`` (``edits_box``).
     returns: the cleaned page ``(H, W[, 3])`` uint8 and the pixels it erased ``(H, W)`` bool
     (``removal`` plus the paper halo the refilled flat parts add, outside what the edits gave back).
     """
-    changed = removal ^ first.mask
-    if not changed.any():
+    near = _window(box, removal.shape, REACH, 0.0) if box else None
+    changed = removal[near] ^ first.mask[near] if near else None
+    if changed is None or not changed.any():
         return first.page, first.mask
-    edited = first.page.copy()
-    back = first.mask & ~removal
-    edited[back] = original[back]
-    mask = removal.copy()
-    near, touched = touched_blocks(removal, changed)
+    touched = touched_blocks(removal[near], changed)
+    area = near
     if touched.any():
         x, y, w, h = bounding_box(touched)
-        window = _window((near[1].start + x, near[0].start + y, w, h), removal.shape)
-        hole = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start), dtype=bool)
-        hole[_within(near, window)] = touched[_within(window, near)]
-        part = clean_page(edited[window], models, replace(options, scope="all"), removal=hole)
-        filled = part.mask & ~back[window]  # the paper halo never takes back what an edit gave back
-        edited[window][filled] = part.page[filled]
-        mask[window] |= filled
-    return composite(original, edited, mask), mask
+        refill = _window((near[1].start + x, near[0].start + y, w, h), removal.shape, MIN_CONTEXT, CONTEXT)
+        area = tuple(
+            slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(near, refill, strict=True)
+        )
+    cleaned, mask = first.page.copy(), removal  # a whole-page copy costs 0.05-0.1 s at scan size
+    edited, kept, back = cleaned[area], mask[area], first.mask[area] & ~removal[area]
+    edited[back] = original[area][back]
+    if touched.any():
+        inner = _within(refill, area)
+        hole = np.zeros(kept[inner].shape, dtype=bool)
+        hole[_within(near, refill)] = touched[_within(refill, near)]
+        part = clean_page(edited[inner], models, replace(options, scope="all"), removal=hole)
+        filled = part.mask & ~back[inner]  # the paper halo never takes back what an edit gave back
+        edited[inner][filled] = part.page[filled]
+        kept[inner] |= filled
+    composite(original[area], edited, kept)  # outside ``area`` nothing changed since the first clean
+    return cleaned, mask
 
 
 def _within(inner: tuple[slice, slice], outer: tuple[slice, slice]) -> tuple[slice, slice]:
@@ -206,8 +232,12 @@ def _within(inner: tuple[slice, slice], outer: tuple[slice, slice]) -> tuple[sli
     )
 
 
-def _window(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[slice, slice]:
+def _window(
+    box: tuple[int, int, int, int], shape: tuple[int, ...], pad: int, scale: float
+) -> tuple[slice, slice]:
+    """The ``(rows, columns)`` slices of a box ``(x, y, w, h)`` grown by ``scale`` times its size
+    (at least ``pad`` px) each side, clipped to the page of ``shape``."""
     x, y, w, h = box
-    pad_x, pad_y = max(MIN_CONTEXT, int(CONTEXT * w)), max(MIN_CONTEXT, int(CONTEXT * h))
+    pad_x, pad_y = max(pad, int(scale * w)), max(pad, int(scale * h))
     x0, y0 = max(x - pad_x, 0), max(y - pad_y, 0)
     return slice(y0, min(y + h + pad_y, shape[0])), slice(x0, min(x + w + pad_x, shape[1]))

@@ -34,7 +34,7 @@ from mangaclean.io import (
 )
 from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
 from mangaclean.review.chapter import PageSource
-from mangaclean.review.edits import block_boxes, check_edit, edited_removal, recleaned
+from mangaclean.review.edits import block_boxes, check_edit, edited_removal, edits_box, recleaned
 from mangaclean.review.store import ReviewStore
 
 log = logging.getLogger(__name__)
@@ -223,8 +223,10 @@ class Review:
         with self._compute:
             if entry.applied != edits:
                 start = time.perf_counter()
-                removal = edited_removal(entry.first.mask, entry.first.regions, edits)
-                cleaned, mask = recleaned(entry.page.pixels, entry.first, removal, self.models, self.options)
+                first = entry.first
+                removal = edited_removal(first.mask, first.regions, edits)
+                box = edits_box(edits, first.regions, first.mask.shape)
+                cleaned, mask = recleaned(entry.page.pixels, first, removal, self.models, self.options, box)
                 entry.cleaned, entry.mask, entry.applied = cleaned, mask, edits
                 entry.seconds = time.perf_counter() - start
                 self._thumbs[page_id] = _thumbnail(cleaned)
