@@ -15,6 +15,7 @@ of the mask overlay and every 10th by a re-clean; edits lost and errors are coun
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -185,7 +186,9 @@ def main() -> None:
     from mangaclean.eval.reports import write_json
 
     pages = _bench_pages([], [s for s in args.sizes.split(",") if s])
+    before = os.getloadavg()  # the machine is shared: its load says how far to trust the times
     payload = {"reclean": bench_reclean(pages, args.repeat, args.threads), "load": bench_load(args.seconds)}
+    payload["load_average_1min"] = {"start": before[0], "end": os.getloadavg()[0], "cores": os.cpu_count()}
     print(payload["load"])
     if args.json:
         threads = f" --threads {args.threads}" if args.threads else ""
