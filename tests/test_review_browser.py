@@ -84,6 +84,11 @@ def test_review_in_a_browser(tmp_path, browser):
         page.click("#tool-eraser")
         _drag(page, [(235, 262), (255, 270)])  # give back part of the other balloon's text
         _wait_status(page, "edit 3 stored")
+        page.keyboard.press("Control+z")
+        _wait_status(page, "undone")
+        assert page.evaluate("window.mangaclean.view.info.edits") == 2
+        page.keyboard.press("Control+Shift+z")
+        _wait_status(page, "redone")
         page.click("#reclean")
         _wait_status(page, "re-cleaned in")
         page.click("#approve")

@@ -292,8 +292,8 @@ function edit(body) {
     setStatus("saving edit…");
     try {
       const { seq } = await api(`/api/pages/${pageId}/edits`, body);
-      setStatus(`edit ${seq} stored; Re-clean (R) applies it`);
       if (view.id === pageId) await refreshPage(false);
+      setStatus(`edit ${seq} stored; Re-clean (R) applies it`);
     } catch (error) {
       setStatus(`edit refused: ${error.message}`);
     }
@@ -317,8 +317,8 @@ function command(name, body, message) {
     if (!pageId) return;
     try {
       const result = await api(`/api/pages/${pageId}/${name}`, typeof body === "function" ? body() : body);
-      setStatus(message(result));
       if (view.id === pageId) await refreshPage(name !== "approve");
+      setStatus(message(result));  // once the view shows it
     } catch (error) {
       setStatus(`${name} failed: ${error.message}`);
     }
