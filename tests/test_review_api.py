@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 import zipfile
@@ -308,3 +309,24 @@ def test_edited_removal_replays_in_order():
     assert edited_removal(auto, [], [eraser, brush])[10, 25]
     offpage = {"kind": "stroke", "mode": "brush", "radius": 3, "points": [[-100, -100]]}
     assert not edited_removal(auto, [], [offpage]).any()
+
+
+def test_a_page_that_does_not_decode_is_failed_and_the_others_go_on(tmp_path, models):
+    folder = write_chapter(tmp_path / "in", 2)
+    (folder / "p03.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"broken" * 10)
+    review = _review([folder], tmp_path / "out", models)
+    with TestClient(create_app(review, TOKEN, {"testserver"}, background=False)) as client:
+        broken = _ids(client)[2]
+        response = client.get(f"/api/pages/{broken}", headers=AUTH)
+        assert response.status_code == 422 and "p03.png" in response.json()["error"]
+        assert client.post(f"/api/pages/{broken}/edits", headers=AUTH, json=stroke(1)).status_code == 422
+        review.clean_all(threading.Event())
+        pages = client.get("/api/pages", headers=AUTH).json()
+        assert [p["state"] for p in pages] == ["cleaned", "cleaned", "failed"] and pages[2]["error"]
+
+
+def test_the_command_explains_itself(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["review", "--help"])
+    assert exit_info.value.code == 0
+    assert "--no-browser" in capsys.readouterr().out
