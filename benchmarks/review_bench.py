@@ -31,16 +31,17 @@ def edits_for(result, shape: tuple[int, int]) -> dict[str, dict]:
     """One edit of each kind, placed on the page's text blocks: a brush stroke across the
     largest block and past it, an eraser over its middle, the block kept whole, and a brush
     stroke on the art well away from any text (a new hole to inpaint)."""
-    sizes: dict[int, list] = {}
+    from mangaclean.maskops import grow
+    from mangaclean.review.edits import block_boxes
+
+    pixels: dict[int, int] = {}
     for region in result.regions:
-        sizes.setdefault(region.block, []).append(region)
-    block, parts = max(sizes.items(), key=lambda item: sum(int(p.mask.sum()) for p in item[1]))
-    x0 = min(p.box[0] for p in parts)
-    y0 = min(p.box[1] for p in parts)
-    x1 = max(p.box[0] + p.box[2] for p in parts)
-    y1 = max(p.box[1] + p.box[3] for p in parts)
+        pixels[region.block] = pixels.get(region.block, 0) + int(region.mask.sum())
+    block = max(pixels, key=pixels.get)
+    x0, y0, w, h = next(b["box"] for b in block_boxes(result.regions, result.mask) if b["block"] == block)
+    x1, y1 = x0 + w, y0 + h
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    free = ~_grown(result.mask, 60)
+    free = ~grow(result.mask, 60)
     ys, xs = np.nonzero(free[60:-60, 60:-60])
     ax, ay = (float(xs[len(xs) // 2]) + 60, float(ys[len(ys) // 2]) + 60) if len(xs) else (cx, cy)
     return {
@@ -64,12 +65,6 @@ def edits_for(result, shape: tuple[int, int]) -> dict[str, dict]:
             "points": [[ax - 20, ay], [ax + 20, ay + 10]],
         },
     }
-
-
-def _grown(mask: np.ndarray, radius: int) -> np.ndarray:
-    from mangaclean.maskops import grow
-
-    return grow(mask, radius)
 
 
 def bench_reclean(pages: list[tuple[str, bytes]], repeat: int, threads: int | None) -> list[dict]:
