@@ -21,14 +21,17 @@ with warnings.catch_warnings():  # newer Starlette asks for httpx2; httpx (the d
     from starlette.testclient import TestClient
 
 from mangaclean.backends import load_models  # noqa: E402
+from mangaclean.backends.base import Models  # noqa: E402
 from mangaclean.cli import main  # noqa: E402
 from mangaclean.errors import UsageError  # noqa: E402
-from mangaclean.io import encode_image, read_image, read_mask  # noqa: E402
+from mangaclean.io import encode_image, read_image, read_mask, write_image  # noqa: E402
 from mangaclean.io.read import Page  # noqa: E402
 from mangaclean.pipeline import CleanOptions  # noqa: E402
 from mangaclean.review.app import MAX_BODY, create_app  # noqa: E402
 from mangaclean.review.chapter import chapter_pages  # noqa: E402
 from mangaclean.review.edits import edited_removal, stroke_pixels  # noqa: E402
+from mangaclean.review.masks_cache import FOLDER_NAME as MASKS_FOLDER  # noqa: E402
+from mangaclean.review.masks_cache import MasksCache  # noqa: E402
 from mangaclean.review.session import Review  # noqa: E402
 from mangaclean.review.store import FILE_NAME, ReviewStore  # noqa: E402
 
@@ -45,7 +48,8 @@ def _review(inputs, out, models, **kwargs) -> Review:
     pages, errors = chapter_pages(inputs, out, kwargs.pop("layers", None))
     assert errors == []
     out.mkdir(parents=True, exist_ok=True)
-    return Review(pages, ReviewStore(out / FILE_NAME), models, CleanOptions(), 10**8, **kwargs)
+    masks = MasksCache(out / MASKS_FOLDER)
+    return Review(pages, ReviewStore(out / FILE_NAME), models, CleanOptions(), 10**8, masks=masks, **kwargs)
 
 
 @pytest.fixture
@@ -233,12 +237,35 @@ def test_state_survives_a_new_server(chapter, models):
     client.post(f"/api/pages/{page}/edits", headers=AUTH, json=stroke(4, "eraser"))
     client.post(f"/api/pages/{page}/approve", headers=AUTH, json={"approved": True})
     before = review.result(page)
-    again = _review([folder], out, models)  # a restart: new process state, the same database
+    review.loaded(_ids(client)[0])  # cleaned, not edited
+    blind = Models(_NoSegmenter(models.segmenter.name), models.inpainter)  # stored text masks are used
+    again = _review([folder], out, blind)  # a restart: new process state, the same database
     with TestClient(create_app(again, TOKEN, {"testserver"}, background=False)) as fresh:
-        assert {p["id"]: p["state"] for p in fresh.get("/api/pages", headers=AUTH).json()}[page] == "approved"
+        states = [p["state"] for p in fresh.get("/api/pages", headers=AUTH).json()]
+        assert states == ["cleaned", "approved", "not cleaned"]
         assert len(fresh.get(f"/api/pages/{page}/edits", headers=AUTH).json()) == 2
     after = again.result(page)
     assert np.array_equal(after.mask, before.mask) and np.array_equal(after.cleaned, before.cleaned)
+
+
+class _NoSegmenter:
+    """Stands for the segmenter of ``name`` and fails if it is asked to run."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def probability(self, page):
+        raise AssertionError("the stored text mask should have been used")
+
+
+def test_a_changed_page_is_segmented_again(tmp_path, models):
+    folder = write_chapter(tmp_path / "in", 1)
+    review = _review([folder], tmp_path / "out", models)
+    page = review.order[0]
+    first = review.loaded(page).first
+    write_image(folder / "p01.png", manga_page(7)[0])  # another page under the same name
+    again = _review([folder], tmp_path / "out", models)
+    assert not np.array_equal(again.loaded(page).first.text_mask, first.text_mask)
 
 
 def test_background_cleaning_reports_progress(tmp_path, models):

@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"the review app needs its extra: pip install 'mangaclean[review]' ({exc})") from exc
     from mangaclean.backends import load_models
     from mangaclean.review.chapter import chapter_pages
+    from mangaclean.review.masks_cache import FOLDER_NAME as MASKS_FOLDER
+    from mangaclean.review.masks_cache import MasksCache
     from mangaclean.review.session import Review
     from mangaclean.review.store import FILE_NAME, ReviewStore
 
@@ -81,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     models = load_models(args.segmenter, args.inpainter, args.threads)
     store = ReviewStore(args.output / FILE_NAME)
-    review = Review(
-        pages, store, models, common.options_from(args), int(args.max_megapixels * 1e6), args.quality
-    )
+    masks = MasksCache(args.output / MASKS_FOLDER)
+    options = common.options_from(args)
+    review = Review(pages, store, models, options, int(args.max_megapixels * 1e6), args.quality, masks=masks)
     sock = _listen(args.port)
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(24)

@@ -4,7 +4,8 @@ edits replayed over it, re-cleans and saves. No HTTP here (``app.py`` maps reque
 Threads: any number may call in; the models run one page at a time (``_compute``), and the store
 serialises its own writes. The first clean of a page is cached in memory (the most recently used
 pages, up to ``cache_bytes``: about 4 MB for a grey 827x1170 page, 0.6 GB for a 6000x8000 colour
-scan) and redone when it was dropped or after a restart; edits and approvals live in the store.
+scan) and redone when it was dropped or after a restart, from its text mask kept on disk
+(``masks_cache``: no segmenter then); edits and approvals live in the store.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mangaclean.io import (
 from mangaclean.pipeline import CleanOptions, CleanResult, clean_page
 from mangaclean.review.chapter import PageSource
 from mangaclean.review.edits import block_boxes, check_edit, edited_removal, edits_box, recleaned
+from mangaclean.review.masks_cache import MasksCache, page_key
 from mangaclean.review.store import ReviewStore
 
 log = logging.getLogger(__name__)
@@ -74,11 +76,13 @@ class Review:
         max_pixels: int,
         quality: int = 95,
         cache_bytes: int = 2 << 30,
+        masks: MasksCache | None = None,
     ):
         self.sources = {source.id: source for source in sources}
         self.order = [source.id for source in sources]
         self.store, self.models, self.options = store, models, options
         self.max_pixels, self.quality, self.cache_bytes = max_pixels, quality, cache_bytes
+        self.masks = masks  # the first cleans' text masks on disk (a restart skips the segmenter)
         store.register([(source.id, source.name) for source in sources])
         self._compute = threading.Lock()  # the models: one page at a time
         self._guard = threading.Lock()  # the dicts below
@@ -109,7 +113,8 @@ class Review:
             elif page_id in self._failed:
                 state = "failed"
             else:
-                state = "cleaned" if page_id in self._shapes else "not cleaned"
+                done = page_id in self._shapes or (self.masks is not None and self.masks.has(page_id))
+                state = "cleaned" if done else "not cleaned"
             entry = {"id": page_id, "name": record.name, "state": state, "edits": record.edits}
             entry.update(saved=record.saved, error=self._failed.get(page_id))
             out.append(entry)
@@ -170,7 +175,7 @@ class Review:
                     return self._cache[page_id]
             try:
                 page = source.read(self.max_pixels)
-                first = clean_page(page.pixels, self.models, self.options)
+                first = self._first_clean(page_id, page.pixels)
             except MangacleanError as exc:
                 self._failed[page_id] = str(exc)
                 raise
@@ -184,6 +189,20 @@ class Review:
                 self._failed.pop(page_id, None)
             self._thumbs[page_id] = _thumbnail(first.page)
         return entry
+
+    def _first_clean(self, page_id: str, pixels: np.ndarray) -> CleanResult:
+        """``clean_page`` of the page, from its stored text mask when there is one."""
+        if self.masks is None:
+            return clean_page(pixels, self.models, self.options)
+        key = page_key(pixels, self.models.segmenter.name, self.options.threshold)
+        tight = self.masks.load(page_id, key)
+        first = clean_page(pixels, self.models, self.options, tight=tight)
+        if tight is None:
+            try:
+                self.masks.save(page_id, key, first.text_mask)
+            except MangacleanError as exc:  # a cache: the review goes on without it
+                log.warning("review: text mask not kept: %s", exc)
+        return first
 
     def add_edit(self, page_id: str, edit: object) -> int:
         """Check an edit and store it; returns its sequence number. Raises ``EditError``."""
