@@ -166,6 +166,13 @@ def test_inference_reaches_torch_only_through_the_optional_eager_backend():
     assert not any(m.startswith("mangaclean.models") for m in reached)
 
 
+def test_inference_never_reaches_the_review_web_stack():
+    graph = _with_parents(_graph())
+    reached = _reachable(graph, [PACKAGE, *_inference_modules(graph)])
+    assert not reached & {"starlette", "uvicorn", "mangaclean.review.app"}
+    assert "starlette" in _reachable(graph, ["mangaclean.commands.review"])  # inside its run()
+
+
 def test_reachability_counts_the_packages_an_import_runs():
     graph = _with_parents({"a": {"p.q.r"}, "p": {"x"}, "p.q": set(), "p.q.r": set(), "x": set()})
     assert _reachable(graph, ["a"]) == {"a", "p", "p.q", "p.q.r", "x"}

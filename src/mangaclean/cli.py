@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "mask": ("mangaclean.commands.mask", "write text masks only (255 = text)"),
     "inpaint": ("mangaclean.commands.inpaint", "fill a given mask with an inpainter"),
+    "review": (
+        "mangaclean.commands.review",
+        "check and touch up cleaned pages in the browser (review extra)",
+    ),
     "eval": ("mangaclean.commands.eval", "score masks, boxes or inpainting on real pages"),
     "bench": ("mangaclean.commands.bench", "time the pipeline per stage (speed and memory)"),
     "synth": ("mangaclean.commands.synth", "render synthetic manga pages with known text masks"),

@@ -14,20 +14,7 @@ from mangaclean.io import require_psd_tools
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_io_arguments(parser)
     common.add_model_arguments(parser)
-    parser.add_argument(
-        "--fill",
-        choices=("auto", "white", "inpaint"),
-        default="auto",
-        help="auto: flat colour in balloons, inpainting over art; white: paint every "
-        "text block white; inpaint: inpaint every block",
-    )
-    parser.add_argument(
-        "--scope",
-        choices=("all", "balloons"),
-        default="all",
-        help="all: every text; balloons: only text lettered on flat paper (balloons, captions), each "
-        "block whole; sound effects and text drawn over the art stay",
-    )
+    common.add_fill_arguments(parser)
     parser.add_argument(
         "--mask-dir",
         type=Path,
@@ -58,12 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--save-compare", action="store_true", help="also write <name>_compare.png: before | mask | after"
     )
-    parser.add_argument(
-        "--layers",
-        choices=("psd", "ora"),
-        help="also write <name>.psd (Photoshop, Krita, GIMP, Clip Studio; needs mangaclean[layers]) or "
-        "<name>.ora (OpenRaster): the original (locked), the cleaned pixels and the removal mask as layers",
-    )
+    common.add_layers_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

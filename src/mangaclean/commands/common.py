@@ -98,6 +98,33 @@ def add_model_arguments(parser: argparse.ArgumentParser, inpainter: bool = True)
     )
 
 
+def add_fill_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--fill`` and ``--scope`` (``CleanOptions``)."""
+    parser.add_argument(
+        "--fill",
+        choices=("auto", "white", "inpaint"),
+        default="auto",
+        help="auto: flat colour in balloons, inpainting over art; white: paint every "
+        "text block white; inpaint: inpaint every block",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("all", "balloons"),
+        default="all",
+        help="all: every text; balloons: only text lettered on flat paper (balloons, captions), each "
+        "block whole; sound effects and text drawn over the art stay",
+    )
+
+
+def add_layers_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--layers",
+        choices=("psd", "ora"),
+        help="also write <name>.psd (Photoshop, Krita, GIMP, Clip Studio; needs mangaclean[layers]) or "
+        "<name>.ora (OpenRaster): the original (locked), the cleaned pixels and the removal mask as layers",
+    )
+
+
 def options_from(args: argparse.Namespace) -> CleanOptions:
     return CleanOptions(
         threshold=args.threshold,
