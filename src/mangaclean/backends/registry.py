@@ -22,7 +22,7 @@ from mangaclean.backends.base import Inpainter, Models, Segmenter
 from mangaclean.backends.classical import ClassicalSegmenter
 from mangaclean.backends.onnx_runtime import OnnxInpainter, OnnxSegmenter
 from mangaclean.backends.opencv import OpenCVInpainter, WhiteInpainter
-from mangaclean.backends.spectral import SpectralInpainter
+from mangaclean.backends.spectral import FAST, SpectralInpainter
 from mangaclean.errors import BackendUnavailableError, ModelError
 
 Threads = int | None
@@ -93,7 +93,8 @@ INPAINTERS: dict[str, Callable[[Threads], Inpainter]] = {
     "auto": _auto_inpainter,
     "net-int8": lambda threads: OnnxInpainter(_shipped("inpainter", "int8"), threads),
     "net-fp32": lambda threads: OnnxInpainter(_shipped("inpainter", "fp32"), threads),
-    "spectral": lambda threads: SpectralInpainter(),
+    "spectral": lambda threads: SpectralInpainter(threads),
+    "spectral-fast": lambda threads: SpectralInpainter(threads, FAST, "spectral-fast"),
     "telea": lambda threads: OpenCVInpainter("telea"),
     "ns": lambda threads: OpenCVInpainter("ns"),
     "white": lambda threads: WhiteInpainter(),
