@@ -9,7 +9,7 @@ import pytest
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["measure.py", "measure_arena.py"])
+@pytest.mark.parametrize("script", ["measure.py", "measure_arena.py", "inpaint_crops.py"])
 def test_study_shows_its_help(script):
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--help"], capture_output=True, text=True, check=False

@@ -5,7 +5,8 @@ shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer
 besides the table, ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra:
 for ``bench``) and a path to an ``.onnx`` file with its ``.json`` manifest. Inpainters: ``auto``
 (shipped network, else ``telea``), ``net-int8`` / ``net-fp32``, ``spectral`` (frequency-selective
-extrapolation: keeps screentone, slower), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
+extrapolation: keeps screentone, slower), ``spectral-fast`` (the same at a ninth of the work:
+``spectral.FAST``), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
 
 ``weights/defaults.json`` says what ships: ``{"segmenter": {"fp32": FILE, "int8": FILE,
 "default": "int8"}, "inpainter": ...}``; a kind that is absent has no shipped network.

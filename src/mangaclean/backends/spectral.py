@@ -182,8 +182,7 @@ def _shared(
 
 def _window_sums(mask: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
     """Number of True pixels of ``mask`` in each AREA x AREA window at ``(top, left)``, ``(B,)``."""
-    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
-    table[1:, 1:] = mask.cumsum(axis=0, dtype=np.int32).cumsum(axis=1)
+    table = cv2.integral(mask.view(np.uint8), sdepth=cv2.CV_32S)  # (H + 1, W + 1); numpy's cumsum: 10x slower
     bottom, right = top + AREA, left + AREA
     return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
 
