@@ -182,9 +182,7 @@ def _shared(
 
 def _window_sums(mask: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
     """Number of True pixels of ``mask`` in each AREA x AREA window at ``(top, left)``, ``(B,)``."""
-    table = cv2.integral(mask.view(np.uint8), sdepth=cv2.CV_32S)  # (H + 1, W + 1); numpy's cumsum: 10x slower
-    bottom, right = top + AREA, left + AREA
-    return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+    return _box_sums(cv2.integral(mask.view(np.uint8), sdepth=cv2.CV_32S), top, left, AREA, AREA)
 
 
 def _nearby_max(share: np.ndarray, cy: np.ndarray, cx: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -201,26 +199,39 @@ def _plan(
     hole: np.ndarray, gray: np.ndarray, missing: np.ndarray, pad: int, split_std: tuple[float, float]
 ) -> tuple[np.ndarray, ...]:
     """The blocks to fill: top-left ``ys``, ``xs`` (image px), ``sizes`` and the std of the
-    known pixels of their windows, each ``(B,)``. gray, missing: padded by ``pad``."""
-    found: list[tuple[int, int, int, float]] = []
+    known pixels of their windows, each ``(B,)``. gray, missing: padded by ``pad``. Every
+    level's blocks at once, with box sums from integral images."""
+    known = (~missing).astype(np.float64)
+    tables = [cv2.integral(a) for a in (known, known * gray, known * gray.astype(np.float64) ** 2)]
+    in_hole = cv2.integral(hole.view(np.uint8), sdepth=cv2.CV_32S)
     first = SIZES[0]
-    todo = [(y, x, first) for y in range(0, hole.shape[0], first) for x in range(0, hole.shape[1], first)]
-    while todo:
-        y, x, s = todo.pop()
-        if not hole[y : y + s, x : x + s].any():
-            continue
-        top, left = y + pad + s // 2 - AREA // 2, x + pad + s // 2 - AREA // 2
-        window = (slice(top, top + AREA), slice(left, left + AREA))
-        known = ~missing[window]
-        std = float(gray[window][known].std()) if known.any() else 0.0
-        level = SIZES.index(s)
-        if level == len(SIZES) - 1 or std < split_std[level]:
-            found.append((y, x, s, std))
-        else:
-            half = s // 2
-            todo.extend((y + dy, x + dx, half) for dy in (0, half) for dx in (0, half))
-    ys, xs, sizes, stds = (np.array(column) for column in zip(*found, strict=True))
-    return ys, xs, sizes, stds
+    grid = np.mgrid[0 : hole.shape[0] : first, 0 : hole.shape[1] : first].reshape(2, -1)
+    ys, xs = grid
+    found = []
+    for level, s in enumerate(SIZES):
+        touched = _box_sums(in_hole, ys, xs, s, s, hole.shape) > 0
+        ys, xs = ys[touched], xs[touched]
+        top, left = ys + pad + s // 2 - AREA // 2, xs + pad + s // 2 - AREA // 2
+        count, total, squares = (_box_sums(t, top, left, AREA, AREA) for t in tables)
+        mean = total / np.maximum(count, 1)
+        stds = np.where(count > 0, np.sqrt(np.maximum(squares / np.maximum(count, 1) - mean**2, 0.0)), 0.0)
+        done = np.ones(len(ys), dtype=bool) if level == len(SIZES) - 1 else stds < split_std[level]
+        found.append((ys[done], xs[done], np.full(int(done.sum()), s), stds[done]))
+        half = s // 2
+        ys = (ys[~done, None] + np.array([0, 0, half, half])).ravel()
+        xs = (xs[~done, None] + np.array([0, half, 0, half])).ravel()
+    return tuple(np.concatenate(column) for column in zip(*found, strict=True))
+
+
+def _box_sums(
+    table: np.ndarray, top: np.ndarray, left: np.ndarray, h: int, w: int, shape: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Sums over the boxes ``h`` x ``w`` at ``(top, left)`` (``(B,)`` each) of the array whose
+    integral image is ``table``; boxes are clipped to ``shape`` when given."""
+    bottom, right = top + h, left + w
+    if shape is not None:
+        bottom, right = np.minimum(bottom, shape[0]), np.minimum(right, shape[1])
+    return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
 
 
 def _extrapolate(values: np.ndarray, weights: np.ndarray, selections: np.ndarray) -> np.ndarray:
