@@ -124,3 +124,15 @@ def test_smooth_surroundings_are_left_to_telea():
     holed[hole] = 255
     out = load_inpainter("spectral-fast").inpaint(holed, hole)
     np.testing.assert_array_equal(out, OpenCVInpainter("telea").inpaint(holed, hole))
+
+
+def test_threads_and_chunks_do_not_change_the_fill():
+    """Blocks are extrapolated independently: sharing a wave between threads (in chunks) gives
+    the same pixels as one thread."""
+    tone = _dot_screen(192, 256)
+    hole = np.zeros(tone.shape, bool)
+    hole[40:150:12, 20:236] = True  # thin bands: hundreds of 4 px blocks in the first wave
+    holed = tone.copy()
+    holed[hole] = 255
+    one = SpectralInpainter(threads=1).inpaint(holed, hole)
+    np.testing.assert_array_equal(SpectralInpainter(threads=2).inpaint(holed, hole), one)
