@@ -136,3 +136,16 @@ def test_threads_and_chunks_do_not_change_the_fill():
     holed[hole] = 255
     one = SpectralInpainter(threads=1).inpaint(holed, hole)
     np.testing.assert_array_equal(SpectralInpainter(threads=2).inpaint(holed, hole), one)
+
+
+@pytest.mark.parametrize("name", ["spectral", "spectral-fast"])
+def test_holes_at_the_edges_of_odd_sized_crops(name):
+    """Blocks overhang a crop whose sides are not multiples of the block size."""
+    tone = _dot_screen(101, 157)
+    hole = np.zeros(tone.shape, bool)
+    hole[90:, 5:60] = hole[10:70, 150:] = hole[95:, 150:] = True
+    holed = tone.copy()
+    holed[hole] = 255
+    out = load_inpainter(name).inpaint(holed, hole)
+    np.testing.assert_array_equal(out[~hole], holed[~hole])
+    assert np.abs(out[hole].astype(int) - tone[hole]).mean() < 100

@@ -229,7 +229,8 @@ def _box_sums(
     """Sums over the boxes ``h`` x ``w`` at ``(top, left)`` (``(B,)`` each) of the array whose
     integral image is ``table``; boxes are clipped to ``shape`` when given."""
     bottom, right = top + h, left + w
-    if shape is not None:
+    if shape is not None:  # a block overhanging the edge may have children wholly outside it
+        top, left = np.minimum(top, shape[0]), np.minimum(left, shape[1])
         bottom, right = np.minimum(bottom, shape[0]), np.minimum(right, shape[1])
     return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
 
