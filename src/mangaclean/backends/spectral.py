@@ -8,8 +8,9 @@ frequencies (Seiler & Kaup's frequency-selective extrapolation; block sizes, wei
 iteration counts follow Genser et al.'s fast FSR, the method of opencv-contrib's
 ``xphoto.inpaint``, which is not in the runtime install). This implementation is numpy only:
 
-- blocks of 16 px are split to 8 and 4 px where the known pixels around them have contrast;
-  a block gets more selections (up to ``MAX_SELECTIONS``) the more contrast its window has;
+- blocks of 16 px are split to 8 and 4 px where the known pixels around them have contrast
+  (window statistics from integral images); a block gets more selections (up to
+  ``MAX_SELECTIONS``) the more contrast its window has;
 - blocks are filled in waves, best-surrounded first; filled pixels are known, at
   ``FILLED_WEIGHT``, to later waves, so deep holes are filled from their edges inwards;
 - all blocks of a wave are extrapolated together, with the residual's spectrum updated in place
@@ -204,9 +205,7 @@ def _plan(
     known = (~missing).astype(np.float64)
     tables = [cv2.integral(a) for a in (known, known * gray, known * gray.astype(np.float64) ** 2)]
     in_hole = cv2.integral(hole.view(np.uint8), sdepth=cv2.CV_32S)
-    first = SIZES[0]
-    grid = np.mgrid[0 : hole.shape[0] : first, 0 : hole.shape[1] : first].reshape(2, -1)
-    ys, xs = grid
+    ys, xs = np.mgrid[0 : hole.shape[0] : SIZES[0], 0 : hole.shape[1] : SIZES[0]].reshape(2, -1)
     found = []
     for level, s in enumerate(SIZES):
         touched = _box_sums(in_hole, ys, xs, s, s, hole.shape) > 0
