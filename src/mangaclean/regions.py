@@ -197,11 +197,10 @@ def split_by_background(
     pixels, grown in place by what the flat parts add. Parts are ``(h, w)`` bool in the window.
     """
     window, mine = block.window, block.removal
-    paper = _paper(pixels[window], mine, removal[window])
-    if paper is None:
+    fill = _paper_colour(pixels[window], mine, removal[window])
+    if fill is None:
         return [(mine, None)]
-    fill, seen = paper
-    off = _off_fill(seen, fill)
+    off = _off_fill(pixels[window], fill)
     on_art = _on_art(off, mine, removal[window])
     paper = mine & ~on_art
     paper |= _paper_halo(off, paper, removal[window] | on_art)
@@ -271,17 +270,15 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
 
 
-def _paper(
-    pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray
-) -> tuple[tuple[int, ...], np.ndarray] | None:
-    """The block's paper colour and the window as the flat tests see it (the pixels, or for
-    printed paper their average over GRAIN px), or None when the background is not paper.
+def _paper_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> tuple[int, ...] | None:
+    """The block's paper colour (flat, or printed: averaged over GRAIN px), or None when the
+    background is not paper.
 
     pixels: the block's window ``(h, w)`` / ``(h, w, 3)`` uint8; mine, removal: ``(h, w)`` bool.
     """
     fill = _flat_colour(pixels, mine, removal)
     if fill:
-        return fill, pixels
+        return fill
     ring = maskops.grow(mine, RING_WIDTH) & ~removal
     if pixels.ndim == 2 or ring.sum() < 8:
         return None
@@ -301,7 +298,7 @@ def _paper(
     deviation = np.abs(flat.astype(np.int16) - np.median(flat, axis=0)).max(axis=1)
     if (deviation <= maskops.FLAT_TOLERANCE).mean() < PRINTED_FLAT_SHARE:
         return None
-    return tuple(int(round(v)) for v in np.median(flat, axis=0)), smooth
+    return tuple(int(round(v)) for v in np.median(flat, axis=0))
 
 
 def _average_known(pixels: np.ndarray, known: np.ndarray) -> np.ndarray:
