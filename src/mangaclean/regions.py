@@ -295,8 +295,7 @@ def _paper_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> 
     inked[ring] = ink
     smooth = _average_known(pixels, ~removal & ~inked)
     flat = smooth[ring & ~inked]
-    deviation = np.abs(flat.astype(np.int16) - np.median(flat, axis=0)).max(axis=1)
-    if (deviation <= maskops.FLAT_TOLERANCE).mean() < PRINTED_FLAT_SHARE:
+    if not maskops.is_flat(flat, PRINTED_FLAT_SHARE):
         return None
     return tuple(int(round(v)) for v in np.median(flat, axis=0))
 
