@@ -9,7 +9,9 @@ import pytest
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["measure.py", "measure_arena.py", "review_bench.py"])
+@pytest.mark.parametrize(
+    "script", ["measure.py", "measure_arena.py", "review_bench.py", "inpaint_crops.py", "learn_series.py"]
+)
 def test_study_shows_its_help(script):
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--help"], capture_output=True, text=True, check=False

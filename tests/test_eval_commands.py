@@ -1,5 +1,6 @@
 """``mangaclean eval ...`` run for real on generated pages in tmp_path (no real data needed)."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -84,7 +85,7 @@ def test_eval_inpaint_is_reproducible(textmasks, tmp_path, capsys):
     runs = []
     for name in ("a.json", "b.json"):
         assert _run("eval", "inpaint", "--images", textmasks / "images", "--masks", textmasks / "masks",
-                    "--n", 3, "--n-plain", 1, "--seed", 5, "--inpainters", "white,telea,fsr",
+                    "--n", 3, "--n-plain", 1, "--seed", 5, "--inpainters", "white,telea,fsr,patchmatch",
                     "--json", tmp_path / name) == 0  # fmt: skip
         runs.append(json.loads((tmp_path / name).read_text()))
     first, second = runs[0]["inpaint"], runs[1]["inpaint"]
@@ -97,6 +98,8 @@ def test_eval_inpaint_is_reproducible(textmasks, tmp_path, capsys):
     table = capsys.readouterr().out
     if not hasattr(__import__("cv2"), "xphoto"):
         assert "fsr: skipped" in table
+    if importlib.util.find_spec("patchmatch_cython") is None:
+        assert "patchmatch: skipped" in table
 
 
 def test_glyph_groups_are_grown_holes():

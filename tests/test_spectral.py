@@ -66,3 +66,86 @@ def test_no_hole_or_nothing_known_leaves_the_image_as_it_is(fraction):
 
 def test_spectral_is_a_named_inpainter():
     assert load_inpainter("spectral").name == "spectral"
+
+
+def _colour_screen(h: int = 120, w: int = 160) -> np.ndarray:
+    """A dot screen printed in two inks on cream paper, ``(h, w, 3)`` uint8."""
+    dots = _dot_screen(h, w) < 128
+    paper = np.array([236, 226, 204], np.uint8)
+    ink = np.array([200, 60, 60], np.uint8)
+    return np.where(dots[..., None], ink, paper)
+
+
+@pytest.mark.parametrize("name", ["spectral", "spectral-fast"])
+def test_shapes_dtype_and_only_the_hole_changes(name):
+    inpainter = load_inpainter(name)
+    for image in (_dot_screen(), _colour_screen()):
+        hole = _glyph_hole(image.shape[:2])
+        holed = image.copy()
+        holed[hole] = 255
+        out = inpainter.inpaint(holed, hole)
+        assert out.shape == image.shape and out.dtype == np.uint8
+        np.testing.assert_array_equal(out[~hole], holed[~hole])
+
+
+def test_fast_continues_a_screen_better_than_telea():
+    tone = _dot_screen()
+    hole = _glyph_hole(tone.shape)
+    holed = tone.copy()
+    holed[hole] = 255
+    fast = load_inpainter("spectral-fast").inpaint(holed, hole)
+    telea = OpenCVInpainter("telea").inpaint(holed, hole)
+    error = np.abs(fast[hole].astype(int) - tone[hole]).mean()
+    telea_error = np.abs(telea[hole].astype(int) - tone[hole]).mean()
+    assert error < 0.7 * telea_error, (error, telea_error)
+
+
+def test_fast_fills_colour_from_the_colours_around_it():
+    """Luma extrapolated, chroma from Telea: the fill stays within the two inks' colours (no
+    fringe of a third colour) and beats Telea on the printed screen."""
+    image = _colour_screen()
+    hole = _glyph_hole(image.shape[:2])
+    holed = image.copy()
+    holed[hole] = 255
+    out = load_inpainter("spectral-fast").inpaint(holed, hole).astype(int)
+    telea = OpenCVInpainter("telea").inpaint(holed, hole).astype(int)
+    fill = out[hole]
+    assert (fill[:, 0] >= fill[:, 1] - 8).all() and (fill[:, 0] >= fill[:, 2] - 8).all()  # red or cream
+    error = np.abs(out[hole] - image[hole]).mean()
+    assert error < np.abs(telea[hole] - image[hole]).mean()
+
+
+def test_smooth_surroundings_are_left_to_telea():
+    """A hole in a smooth gradient: spectral-fast hands every block to Telea, exactly."""
+    ramp = np.tile(np.linspace(60, 200, 96, dtype=np.float32), (64, 1)).astype(np.uint8)
+    hole = np.zeros(ramp.shape, bool)
+    hole[28:36, 30:70] = True
+    holed = ramp.copy()
+    holed[hole] = 255
+    out = load_inpainter("spectral-fast").inpaint(holed, hole)
+    np.testing.assert_array_equal(out, OpenCVInpainter("telea").inpaint(holed, hole))
+
+
+def test_threads_and_chunks_do_not_change_the_fill():
+    """Blocks are extrapolated independently: sharing a wave between threads (in chunks) gives
+    the same pixels as one thread."""
+    tone = _dot_screen(192, 256)
+    hole = np.zeros(tone.shape, bool)
+    hole[40:150:12, 20:236] = True  # thin bands: hundreds of 4 px blocks in the first wave
+    holed = tone.copy()
+    holed[hole] = 255
+    one = SpectralInpainter(threads=1).inpaint(holed, hole)
+    np.testing.assert_array_equal(SpectralInpainter(threads=2).inpaint(holed, hole), one)
+
+
+@pytest.mark.parametrize("name", ["spectral", "spectral-fast"])
+def test_holes_at_the_edges_of_odd_sized_crops(name):
+    """Blocks overhang a crop whose sides are not multiples of the block size."""
+    tone = _dot_screen(101, 157)
+    hole = np.zeros(tone.shape, bool)
+    hole[90:, 5:60] = hole[10:70, 150:] = hole[95:, 150:] = True
+    holed = tone.copy()
+    holed[hole] = 255
+    out = load_inpainter(name).inpaint(holed, hole)
+    np.testing.assert_array_equal(out[~hole], holed[~hole])
+    assert np.abs(out[hole].astype(int) - tone[hole]).mean() < 100

@@ -85,14 +85,14 @@ def components(mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], tuple[
     return [(cv2.boundingRect(c), (int(c[0, 0, 0]), int(c[0, 0, 1]))) for c in outer]
 
 
-def is_flat(values: np.ndarray) -> bool:
+def is_flat(values: np.ndarray, share: float = FLAT_SHARE) -> bool:
     """Whether pixel values ``(N,)`` or ``(N, C)`` are one flat colour (paper, a balloon): at least
-    FLAT_SHARE of them within FLAT_TOLERANCE levels of their median, in every channel."""
+    ``share`` of them within FLAT_TOLERANCE levels of their median, in every channel."""
     if values.shape[0] < 8:
         return False
     values = values.reshape(values.shape[0], -1)
     deviation = np.abs(values.astype(np.int16) - np.median(values, axis=0)).max(axis=1)
-    return float((deviation <= FLAT_TOLERANCE).mean()) >= FLAT_SHARE
+    return float((deviation <= FLAT_TOLERANCE).mean()) >= share
 
 
 def stroke_width(tight: np.ndarray) -> float:

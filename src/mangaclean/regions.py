@@ -20,6 +20,17 @@ HALO = 4
 # Dark areas outside a flat block that a disk of this radius fits in are art masses (hair, a black
 # panel), not lines (outlines, hatching): text lettered over them is inpainted, not painted.
 ART_LINE = 3
+# Printed colour paper (old comics: halftone dots, paper grain) is not flat pixel by pixel. A ring
+# whose median has at least MIN_CHROMA levels between its channels (grey pages keep the strict
+# test: screentone and hatching are art), at most MAX_INK_SHARE of it ink (MIN_CONTRAST darker
+# than the median: a balloon outline) and the rest within MAX_GRAIN levels of spread (a median
+# absolute deviation) is paper when, averaged over GRAIN px, PRINTED_FLAT_SHARE of its non-ink
+# pixels are flat; off-colour masses nearby (a caption box, art) are still inpainted (``_on_art``).
+GRAIN = 5
+MAX_GRAIN = 12
+MIN_CHROMA = 12
+MAX_INK_SHARE = 0.25
+PRINTED_FLAT_SHARE = 0.75
 # With --scope balloons a block is erased when at least this share of its pixels is on flat paper.
 BALLOON_SHARE = 0.5
 # ... and so is a block next to such a one whose strokes are within this factor of its strokes.
@@ -186,8 +197,8 @@ def split_by_background(
     pixels, grown in place by what the flat parts add. Parts are ``(h, w)`` bool in the window.
     """
     window, mine = block.window, block.removal
-    fill = _flat_colour(pixels[window], mine, removal[window])
-    if not fill:
+    fill = _paper_colour(pixels[window], mine, removal[window])
+    if fill is None:
         return [(mine, None)]
     off = _off_fill(pixels[window], fill)
     on_art = _on_art(off, mine, removal[window])
@@ -257,6 +268,48 @@ def _flat_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> t
     if not maskops.is_flat(values):
         return None
     return tuple(int(round(v)) for v in np.median(values.reshape(values.shape[0], -1), axis=0))
+
+
+def _paper_colour(pixels: np.ndarray, mine: np.ndarray, removal: np.ndarray) -> tuple[int, ...] | None:
+    """The block's paper colour (flat, or printed: averaged over GRAIN px), or None when the
+    background is not paper.
+
+    pixels: the block's window ``(h, w)`` / ``(h, w, 3)`` uint8; mine, removal: ``(h, w)`` bool.
+    """
+    fill = _flat_colour(pixels, mine, removal)
+    if fill:
+        return fill
+    ring = maskops.grow(mine, RING_WIDTH) & ~removal
+    if pixels.ndim == 2 or ring.sum() < 8:
+        return None
+    values = pixels[ring].astype(np.int16)
+    median = np.median(values, axis=0)
+    luma = values.mean(axis=1)
+    ink = luma < median.mean() - maskops.MIN_CONTRAST
+    paper = values[~ink]
+    if np.ptp(median) < MIN_CHROMA or ink.mean() > MAX_INK_SHARE:
+        return None
+    if np.median(np.abs(paper - np.median(paper, axis=0)), axis=0).max() > MAX_GRAIN:
+        return None
+    inked = np.zeros_like(ring)
+    inked[ring] = ink
+    smooth = _average_known(pixels, ~removal & ~inked)
+    flat = smooth[ring & ~inked]
+    if not maskops.is_flat(flat, PRINTED_FLAT_SHARE):
+        return None
+    return tuple(int(round(v)) for v in np.median(flat, axis=0))
+
+
+def _average_known(pixels: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``pixels`` ``(h, w)`` / ``(h, w, 3)`` uint8 averaged over GRAIN x GRAIN px, counting only
+    the ``known`` ``(h, w)`` bool pixels (the text being erased never darkens the paper)."""
+    weight = cv2.blur(known.astype(np.float32), (GRAIN, GRAIN))
+    values = pixels.astype(np.float32) * (known if pixels.ndim == 2 else known[..., None])
+    total = cv2.blur(values, (GRAIN, GRAIN))
+    total = total if pixels.ndim == 2 else total.reshape(pixels.shape)
+    scale = np.where(weight > 0, 1.0 / np.maximum(weight, 1e-6), 0.0)
+    out = total * (scale if pixels.ndim == 2 else scale[..., None])
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _off_fill(pixels: np.ndarray, fill: tuple[int, ...]) -> np.ndarray:

@@ -6,7 +6,8 @@ besides the table, ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTo
 for ``bench``), a path to an ``.onnx`` file with its ``.json`` manifest, and a model folder (what
 ``mangaclean learn`` writes: a ``defaults.json`` like the shipped one, with its files). Inpainters: ``auto``
 (shipped network, else ``telea``), ``net-int8`` / ``net-fp32``, ``spectral`` (frequency-selective
-extrapolation: keeps screentone, slower), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
+extrapolation: keeps screentone, slower), ``spectral-fast`` (the same at a ninth of the work:
+``spectral.FAST``), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
 
 ``weights/defaults.json`` says what ships: ``{"segmenter": {"fp32": FILE, "int8": FILE,
 "default": "int8"}, "inpainter": ...}``; a kind that is absent has no shipped network.
@@ -23,7 +24,7 @@ from mangaclean.backends.base import Inpainter, Models, Segmenter
 from mangaclean.backends.classical import ClassicalSegmenter
 from mangaclean.backends.onnx_runtime import OnnxInpainter, OnnxSegmenter
 from mangaclean.backends.opencv import OpenCVInpainter, WhiteInpainter
-from mangaclean.backends.spectral import SpectralInpainter
+from mangaclean.backends.spectral import FAST, SpectralInpainter
 from mangaclean.errors import BackendUnavailableError, ModelError
 
 Threads = int | None
@@ -103,7 +104,8 @@ INPAINTERS: dict[str, Callable[[Threads], Inpainter]] = {
     "auto": _auto_inpainter,
     "net-int8": lambda threads: OnnxInpainter(_shipped("inpainter", "int8"), threads),
     "net-fp32": lambda threads: OnnxInpainter(_shipped("inpainter", "fp32"), threads),
-    "spectral": lambda threads: SpectralInpainter(),
+    "spectral": lambda threads: SpectralInpainter(threads),
+    "spectral-fast": lambda threads: SpectralInpainter(threads, FAST, "spectral-fast"),
     "telea": lambda threads: OpenCVInpainter("telea"),
     "ns": lambda threads: OpenCVInpainter("ns"),
     "white": lambda threads: WhiteInpainter(),

@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     inpaint.add_argument(
         "--inpainters",
         default=DEFAULT_INPAINTERS,
-        help="comma list of white, telea, ns, fsr (needs opencv-contrib), auto, .onnx files "
+        help="comma list of white, telea, ns, spectral, spectral-fast, auto, .onnx files and the peers fsr "
+        "(needs opencv-contrib) and patchmatch (needs patchmatch-cython) "
         f"(default {DEFAULT_INPAINTERS})",
     )
     inpaint.add_argument("--n", type=int, default=100, help="holes over textured background (default 100)")

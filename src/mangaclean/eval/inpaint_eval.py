@@ -54,14 +54,43 @@ class FSRInpainter:
         return out if image.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
 
 
+class PatchMatchInpainter:
+    """Exemplar synthesis: ``patchmatch-cython``'s PatchMatch pyramid (a peer, not installed by
+    mangaclean; fixed seed).
+
+    inpaint: image ``(H, W)`` / ``(H, W, 3)`` uint8, hole ``(H, W)`` bool -> same shape uint8.
+    """
+
+    name = "patchmatch"
+
+    def __init__(self):
+        try:
+            from patchmatch_cython import inpaint_pyramid
+        except ImportError as exc:
+            raise BackendUnavailableError("patchmatch needs: pip install patchmatch-cython") from exc
+        self._inpaint = inpaint_pyramid
+
+    def inpaint(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        if not hole.any():
+            return image.copy()
+        colour = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+        out = np.asarray(self._inpaint(colour, hole, seed=0), dtype=np.uint8)
+        out = out if image.ndim == 3 else out[..., 0]
+        return np.where(hole if image.ndim == 2 else hole[..., None], out, image)
+
+
+PEERS = {"fsr": FSRInpainter, "patchmatch": PatchMatchInpainter}
+
+
 def load_inpainters(names: list[str]) -> tuple[list[tuple[str, Inpainter]], list[str]]:
-    """``(label, inpainter)`` per available name, and a note per skipped one."""
+    """``(label, inpainter)`` per available name (the product's, or a peer of ``PEERS``), and a
+    note per skipped one."""
     from mangaclean.backends import load_inpainter
 
     loaded, notes = [], []
     for name in names:
         try:
-            inpainter = FSRInpainter() if name == "fsr" else load_inpainter(name)
+            inpainter = PEERS[name]() if name in PEERS else load_inpainter(name)
         except BackendUnavailableError as exc:
             notes.append(f"{name}: skipped ({exc})")
             continue

@@ -97,6 +97,10 @@ def write_json(path: Path, payload: dict, command: str) -> None:
     names["mangaclean"] = ("mangaclean",)
     versions = {"python": platform.python_version()}
     versions.update({key: v for key, dists in names.items() if (v := version(*dists)) is not None})
+    if "mangaclean" not in versions:  # run from a source tree (PYTHONPATH=src), e.g. the FSR venv
+        from mangaclean import __version__
+
+        versions["mangaclean"] = __version__
     orig = getattr(sys, "orig_argv", [])  # as typed: the console script, python -m, or a script
     if "-m" in orig[:3]:
         typed = ["python", *orig[orig.index("-m") :]]
