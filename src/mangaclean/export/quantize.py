@@ -108,17 +108,25 @@ def inpainter_feeds(
 
 
 def _reader(feeds: Sequence[Feed]):
+    """The feeds as ONNX Runtime's calibration reader; ``set_range`` lets it calibrate one feed at
+    a time (histograms merged as it goes), so memory holds one feed's activations, not all."""
     from onnxruntime.quantization import CalibrationDataReader
 
     class _Reader(CalibrationDataReader):
         def __init__(self) -> None:
-            self._it: Iterator[Feed] = iter(feeds)
+            self.set_range(0, len(feeds))
+
+        def __len__(self) -> int:
+            return len(feeds)
+
+        def set_range(self, start_index: int, end_index: int) -> None:
+            self._it: Iterator[Feed] = iter(feeds[start_index:end_index])
 
         def get_next(self) -> Feed | None:
             return next(self._it, None)
 
         def rewind(self) -> None:
-            self._it = iter(feeds)
+            self.set_range(0, len(feeds))
 
     return _Reader()
 
@@ -176,7 +184,7 @@ def quantize_int8(fp32_path: str | Path, out_path: str | Path, feeds: Sequence[F
                 op_types_to_quantize=op_types,
                 nodes_to_exclude=counters,
                 calibrate_method=CalibrationMethod.Percentile,
-                extra_options={"CalibPercentile": CALIBRATION_PERCENTILE},
+                extra_options={"CalibPercentile": CALIBRATION_PERCENTILE, "CalibStridedMinMax": 1},
             )
         except Exception as exc:  # onnxruntime raises untyped errors
             raise ModelError(f"int8 quantisation of {fp32_path} failed: {exc}") from exc
