@@ -205,46 +205,56 @@ def block_memory() -> list[str]:
     return table(header, rows)  # the run column links each JSON; its command is under the speed table
 
 
-def block_install() -> list[str]:
-    data = load("install_size")
-    if data is None:
-        return missing("install_size", "python scripts/install_size.py")
-    entries = data["site_packages_mb"]
-    header, rows = (
-        [*entries, "**total**"],
-        [[*(f(mb, 1) for mb in entries.values()), f"**{f(data['total_mb'], 1)}**"]],
-    )
-    shown = ("numpy", "onnxruntime", "opencv-python-headless", "pillow", "mangaclean")
-    installed = {"python": data["versions"]["python"]}
-    installed.update({k: v for k, v in data["installed"].items() if k.lower() in shown})
-    return [*table(header, rows), "", source("install_size", data, installed)]
-
-
 def block_robustness() -> list[str]:
-    fuzz, bombs = load("fuzz"), load("archive_bombs")
-    lines = missing("fuzz", "python tests/fuzz.py --json docs/results/fuzz.json") if fuzz is None else []
-    if fuzz is not None:
-        keys = ("cases", "batches", "crashes", "hangs", "unreadable", "lost", "unnamed_messages")
-        header = ["fuzzed files", "batches", "crashes", "hangs", "unreadable outputs", "inputs lost"]
-        header += ["messages naming no file"]
-        lines += [*table(header, [[str(fuzz[k]) for k in keys]]), "", source("fuzz", fuzz), ""]
-    if bombs is None:
-        return lines + missing("archive_bombs", "python scripts/archive_bombs.py")
-    rows = [
-        [case["what"], f(case["archive_mb"], 1), str(case["exit"]), "yes" if case["output_written"] else "no"]
-        + [f"**{f(case['peak_rss_mb'], 0)}**", _said(case["first_error"])]
-        for case in bombs["cases"].values()
-    ]
-    header = ["archive", "MB", "exit", "rebuilt", "**peak RSS MB**", "what the run said"]
-    return [*lines, *table(header, rows), "", source("archive_bombs", bombs)]
+    fuzz = load("fuzz")
+    if fuzz is None:
+        return missing("fuzz", "python tests/fuzz.py --json docs/results/fuzz.json")
+    keys = ("cases", "batches", "crashes", "hangs", "unreadable", "lost", "unnamed_messages")
+    header = ["fuzzed files", "batches", "crashes", "hangs", "unreadable outputs", "inputs lost"]
+    header += ["messages naming no file"]
+    return [*table(header, [[str(fuzz[k]) for k in keys]]), "", source("fuzz", fuzz)]
 
 
-def _said(error: str | None) -> str:
-    """An error line without its temporary folder, shortened for a table cell."""
-    if not error:
-        return "-"
-    text = re.sub(r"/tmp/[^ :]*/", "", error.removeprefix("error: "))
-    return text if len(text) <= 90 else text[:87] + "..."
+def block_review_learn() -> list[str]:
+    """Issue 22's re-clean times and load run; issue 24's learned models side by side."""
+    lines = []
+    review = load("review")
+    if review is None:
+        lines += missing("review", "python benchmarks/review_bench.py")
+    else:
+        by_size: dict[str, list[dict]] = {}
+        for row in review["reclean"]:
+            by_size.setdefault(row["size"], []).append(row)
+        header = ["page size", "edits timed", "**re-clean s** (median, worst kind)", "whole page again s"]
+        rows = [
+            [size, str(len(group))]
+            + [f"**{f(max(r['reclean_s_median'] for r in group), 2)}**"]
+            + [f(max(r["whole_page_with_edited_mask_s_median"] for r in group), 2)]
+            for size, group in by_size.items()
+        ]
+        run = review["load"]
+        edits = run["latency_ms"]["edits"]
+        said = (
+            f"Load: {run['clients']} clients for {run['seconds']:g} s: {run['requests']} requests, "
+            f"{run['edits_acknowledged']} edits, **{run['edits_lost']} lost, {run['errors']} errors**; "
+            f"an edit stored in {f(edits['p50'], 0)} ms (p95 {f(edits['p95'], 0)}); "
+            f"load average {_load_average(review)} on 2 cores (a shared machine)."
+        )
+        lines += [*table(header, rows), "", said, "", source("review", review), ""]
+    series = load("learn_series")
+    if series is None:
+        return lines + missing("learn_series", "python benchmarks/learn_series.py")
+    header = ["model", "series F1", "series tolerant F1", "**real-dev F1**", "real-dev tolerant F1", "steps"]
+    header += ["learn min (wall)", "peak RSS MB (largest process)"]
+    rows = []
+    for row in series["rows"]:
+        s, r, cost = row["series_test"], row["real_dev"], row.get("cost", {})
+        rows.append(
+            [row["model"], f(s["f1"]), f(s["tolerant_f1"]), f"**{f(r['f1'])}**", f(r["tolerant_f1"])]
+            + [str(row["learn"].get("steps", "-")), f(cost.get("wall_s", float("nan")) / 60, 1)]
+            + [f(cost.get("peak_rss_mb_largest_process"), 0)]
+        )
+    return [*lines, *table(header, rows), "", source("learn_series", series)]
 
 
 def block_scope() -> list[str]:
@@ -285,6 +295,50 @@ def _robustness_target_rows() -> list[list[str]]:
         ),
         _row(17, "peak RSS on hostile and huge archives <= 1536 MB", peak, ("<=", 1536), 0, "archive_bombs"),
     ]
+
+
+def _load_average(record: dict) -> str:
+    seen = record.get("load_average_1min") or {}
+    return f"{f(seen.get('start'), 1)}-{f(seen.get('end'), 1)}"
+
+
+def _review_learn_target_rows() -> list[list[str]]:
+    """Issue 22: re-clean under a second on a manga page, no edit lost under load; issue 24: the
+    tuned model on 50 pairs gains 0.05 F1 on the series and loses at most 0.01 on real-dev."""
+    review, series = load("review"), load("learn_series")
+    rows = []
+    if review:
+        manga = [r["reclean_s_median"] for r in review["reclean"] if r["size"] == "827x1170"]
+        worst = max(manga) if manga else None
+        rows.append(_row(22, "re-clean of a manga page (827x1170) < 1 s", worst, ("<=", 1.0), 2, "review"))
+        lost = review["load"]["edits_lost"] + review["load"]["errors"]
+        rows.append(_row(22, "load run: edits lost + errors", lost, ("<=", 0), 0, "review"))
+    by_pairs = {row["pairs"]: row for row in series["rows"]} if series else {}
+    if 0 in by_pairs and 50 in by_pairs:
+        base, tuned = by_pairs[0], by_pairs[50]
+        gain = tuned["series_test"]["f1"] - base["series_test"]["f1"]
+        loss = base["real_dev"]["f1"] - tuned["real_dev"]["f1"]
+        rows.append(
+            _row(
+                24,
+                "learn, 50 pairs: series F1 gain >= 0.05",
+                (gain, f"{gain:+.3f}"),
+                (">=", 0.05),
+                3,
+                "learn_series",
+            )
+        )
+        rows.append(
+            _row(
+                24,
+                "learn, 50 pairs: real-dev F1 loss <= 0.01",
+                (loss, f"{loss:+.3f}"),
+                ("<=", 0.01),
+                3,
+                "learn_series",
+            )
+        )
+    return rows
 
 
 def _metric(name: str, group: str, key: str, label: str):
@@ -343,6 +397,7 @@ def block_targets() -> list[str]:
         _balloon_target_row(),
         *_bench_target_rows(),
         *_robustness_target_rows(),
+        *_review_learn_target_rows(),
     ]
     f1_fp, tol_fp = masks("f1", fp32), masks("tolerant_f1", fp32)
     if None not in (f1, tol, f1_fp, tol_fp):
@@ -455,9 +510,9 @@ BLOCKS = {
     "balloons": block_balloons,
     "speed": block_speed,
     "memory": block_memory,
-    "install": block_install,
     "robustness": block_robustness,
     "scope": block_scope,
+    "review_learn": block_review_learn,
 }
 
 

@@ -80,9 +80,16 @@ def run(args: argparse.Namespace) -> int:
     )
     pairs = (args.raw_dir, args.clean_dir) if args.raw_dir else None
     show = None if args.quiet else Progress(sys.stderr)
-    report = learn(pairs, tuple(args.masks) if args.masks else None, args.output, options, args.fresh, show)
-    if show is not None:
-        show.close()
+    try:
+        report = learn(
+            pairs, tuple(args.masks) if args.masks else None, args.output, options, args.fresh, show
+        )
+    except KeyboardInterrupt:
+        print(f"\nstopped: the same command resumes from {args.output}/work/run", file=sys.stderr)
+        raise
+    finally:
+        if show is not None:
+            show.close()
     pages = report["pages"]
     print(f"{pages['train']} pages learned from, {pages['heldout']} held out, {pages['refused']} refused")
     print(f"held-out pages, the product's text mask before and after ({args.output}/learn.json):")
