@@ -121,6 +121,15 @@ def _eval(images: Path | None, masks: Path | None, segmenters: list[str]) -> lis
         return json.loads(Path(f"{tmp}/r.json").read_text())["masks"]
 
 
+def _learned(model_dir: Path) -> dict:
+    """Pages, steps and training minutes of a learn run, from its report and its training state."""
+    import torch
+
+    report = json.loads((model_dir / "learn.json").read_text())
+    state = torch.load(model_dir / "work" / "run" / "last.pt", map_location="cpu", weights_only=False)
+    return {"pages": report["pages"], "steps": state["step"], "training_minutes": state["seconds"] / 60}
+
+
 def score(out: Path, pair_counts: list[int], json_path: Path | None) -> None:
     models = [str(out / f"model{n}") for n in pair_counts]
     keep = ("segmenter", "pages", "precision", "recall", "f1", "tolerant_f1")
@@ -128,7 +137,7 @@ def score(out: Path, pair_counts: list[int], json_path: Path | None) -> None:
     real = _eval(None, None, ["auto", *models])
     rows = []
     for n, name, s, r in zip([0, *pair_counts], ["default", *models], series, real, strict=True):
-        learned = json.loads((Path(name) / "learn.json").read_text()) if n else {}
+        learned = _learned(Path(name)) if n else {}
         cost = json.loads((Path(name) / "cost.json").read_text()) if n else {}
         rows.append(
             {
@@ -136,7 +145,7 @@ def score(out: Path, pair_counts: list[int], json_path: Path | None) -> None:
                 "pairs": n,
                 "series_test": {k: s[k] for k in keep},
                 "real_dev": {k: r[k] for k in keep},
-                "learn": {k: learned[k] for k in ("pages", "steps", "training_minutes") if k in learned},
+                "learn": learned,
                 "cost": cost,
             }
         )
