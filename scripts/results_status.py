@@ -235,12 +235,12 @@ def block_review_learn() -> list[str]:
         run = review["load"]
         edits = run["latency_ms"]["edits"]
         said = (
-            f"Load: {run['clients']} clients for {run['seconds']:g} s: {run['requests']} requests, "
+            f"- Load: {run['clients']} clients for {run['seconds']:g} s: {run['requests']} requests, "
             f"{run['edits_acknowledged']} edits, **{run['edits_lost']} lost, {run['errors']} errors**; "
             f"an edit stored in {f(edits['p50'], 0)} ms (p95 {f(edits['p95'], 0)}); "
             f"load average {_load_average(review)} on 2 cores (a shared machine)."
         )
-        lines += [*table(header, rows), "", said, "", source("review", review), ""]
+        lines += [*table(header, rows), "", said, "- " + source("review", review), ""]
     series = load("learn_series")
     if series is None:
         return lines + missing("learn_series", "python benchmarks/learn_series.py")
@@ -322,7 +322,7 @@ def _review_learn_target_rows() -> list[list[str]]:
             _row(
                 24,
                 "learn, 50 pairs: series F1 gain >= 0.05",
-                (gain, f"{gain:+.3f}"),
+                (gain, f"{gain:+.4f}"),
                 (">=", 0.05),
                 3,
                 "learn_series",
@@ -332,7 +332,7 @@ def _review_learn_target_rows() -> list[list[str]]:
             _row(
                 24,
                 "learn, 50 pairs: real-dev F1 loss <= 0.01",
-                (loss, f"{loss:+.3f}"),
+                (loss, f"{loss:+.4f}"),
                 ("<=", 0.01),
                 3,
                 "learn_series",
