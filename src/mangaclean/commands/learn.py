@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from mangaclean.errors import BackendUnavailableError
 
@@ -85,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
             pairs, tuple(args.masks) if args.masks else None, args.output, options, args.fresh, show
         )
     except KeyboardInterrupt:
-        print(f"\nstopped: the same command resumes from {args.output}/work/run", file=sys.stderr)
+        print(
+            f"\nstopped: the same command resumes from {Path(args.output) / 'work' / 'run'}", file=sys.stderr
+        )
         raise
     finally:
         if show is not None:
             show.close()
     pages = report["pages"]
     print(f"{pages['train']} pages learned from, {pages['heldout']} held out, {pages['refused']} refused")
-    print(f"held-out pages, the product's text mask before and after ({args.output}/learn.json):")
+    print(f"held-out pages, the product's text mask before and after ({Path(args.output) / 'learn.json'}):")
     print(format_side_by_side(report["side_by_side"]))
     print(f"use it: mangaclean clean PAGES -o OUT --segmenter {args.output}")
     return 0
