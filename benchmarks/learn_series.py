@@ -5,9 +5,9 @@ of lettering in one brush font (Kouzan Gyousyo, Debian ``fonts-kouzan-mouhitsu``
 brush), no sound effects, no Latin text. Its raw/clean pairs are what a translation group has;
 its true masks score held-out pages of the same series (never trained on).
 
-    python benchmarks/learn_series.py render --out scratch/series            # pairs + test pages
-    python benchmarks/learn_series.py learn --out scratch/series --pairs 50  # learn on 50 pairs
-    python benchmarks/learn_series.py score --out scratch/series --pairs 20,50,100 \\
+    python benchmarks/learn_series.py render --out out/series            # pairs + test pages
+    python benchmarks/learn_series.py learn --out out/series --pairs 50  # learn on 50 pairs
+    python benchmarks/learn_series.py score --out out/series --pairs 20,50,100 \\
         --json docs/results/learn_series.json
 
 ``learn`` runs ``mangaclean learn`` with its default budget on the first N pairs; ``score`` puts the
@@ -95,7 +95,7 @@ def learn(out: Path, pairs: int, minutes: float | None) -> None:
     subprocess.run(command, check=True)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     record = {
-        "command": " ".join(command),
+        "command": " ".join(["mangaclean", *command[len(CLI) :]]),
         "wall_s": time.perf_counter() - started,
         "peak_rss_mb_largest_process": usage.ru_maxrss / 1024,
         "cpu_s": usage.ru_utime + usage.ru_stime,
