@@ -29,14 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="same",
         help="output format (default: same as the input; GIF becomes PNG)",
     )
-    parser.add_argument(
-        "--quality",
-        type=int,
-        default=95,
-        choices=range(1, 101),
-        metavar="1-100",
-        help="JPEG/WebP quality (default 95)",
-    )
+    common.add_quality_argument(parser)
     parser.add_argument(
         "--save-mask",
         action="store_true",

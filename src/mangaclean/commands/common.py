@@ -54,6 +54,12 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
         help="replace outputs that already exist, even an input file (replaces the original!); "
         "without this or --skip-existing, existing outputs stop the run before any work",
     )
+    add_max_megapixels_argument(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, errors only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")
+
+
+def add_max_megapixels_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-megapixels",
         type=float,
@@ -61,8 +67,17 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MP",
         help="refuse images larger than this (decompression-bomb guard; default 100)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, errors only")
-    parser.add_argument("-v", "--verbose", action="store_true", help="per-page stage timings")
+
+
+def add_quality_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quality",
+        type=int,
+        default=95,
+        choices=range(1, 101),
+        metavar="1-100",
+        help="JPEG/WebP quality of written pages (default 95)",
+    )
 
 
 def add_inpainter_argument(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mangaclean.commands import common
 from mangaclean.errors import UsageError
-from mangaclean.io import DEFAULT_MAX_PIXELS, require_psd_tools
+from mangaclean.io import require_psd_tools
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,22 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_model_arguments(parser)
     common.add_fill_arguments(parser)
     common.add_layers_argument(parser)
-    parser.add_argument(
-        "--quality",
-        type=int,
-        default=95,
-        choices=range(1, 101),
-        metavar="1-100",
-        help="JPEG/WebP quality of saved pages (default 95)",
-    )
+    common.add_quality_argument(parser)
     parser.add_argument("--threads", type=int, default=None, metavar="N", help="threads for the models")
-    parser.add_argument(
-        "--max-megapixels",
-        type=float,
-        default=DEFAULT_MAX_PIXELS / 1e6,
-        metavar="MP",
-        help="refuse larger images (default 100)",
-    )
+    common.add_max_megapixels_argument(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
 
