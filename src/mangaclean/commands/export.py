@@ -118,21 +118,16 @@ def run(args: argparse.Namespace) -> int:
         worst = check_parity(model, onnx_path, sizes=((3, 5), (2, 2)))
         print(f"ONNX Runtime matches eager PyTorch (max |diff| {worst:.1e})")
     if args.int8:
-        _write_int8(args, model, onnx_path)
+        _write_int8(args, onnx_path)
     return 0
 
 
-def _write_int8(args: argparse.Namespace, model, onnx_path: Path) -> None:
-    from mangaclean.backends.manifest import read_manifest
-    from mangaclean.export.quantize import inpainter_feeds, quantize_with_manifest, segmenter_feeds
+def _write_int8(args: argparse.Namespace, onnx_path: Path) -> None:
+    from mangaclean.backends.manifest import manifest_path
+    from mangaclean.export.quantize import int8_twin
 
     pages = calibration_pages(args.calibration)
     if not pages:
         raise ModelError(f"no images found in {[str(p) for p in args.calibration]}")
-    spec = read_manifest(onnx_path)["input"]
-    rng = np.random.default_rng(args.seed)
-    make = segmenter_feeds if model.kind == "segmenter" else inpainter_feeds
-    feeds = make(pages, spec, rng, size=args.calibration_size)
-    int8_path = onnx_path.with_name(onnx_path.stem + ".int8.onnx")
-    manifest = quantize_with_manifest(onnx_path, int8_path, feeds)
-    print(f"wrote {int8_path} and {manifest} (calibrated on {len(pages)} pages)")
+    int8_path = int8_twin(onnx_path, pages, np.random.default_rng(args.seed), size=args.calibration_size)
+    print(f"wrote {int8_path} and {manifest_path(int8_path)} (calibrated on {len(pages)} pages)")

@@ -178,19 +178,17 @@ def _listing(root: Path) -> dict[str, Path]:
 
 
 class MaskFolderDataset(_Epochs, Dataset):
-    """Pages with masks of the same relative name (``mask > 127`` = text); ``crops_per_page``
-    random crops of each page per epoch (item ``i`` is a crop of page ``i % pages``, so
+    """Pages with masks of the same relative name (``mask > 127`` = text); ``crops_per_page`` (1
+    unless set) random crops of each page per epoch (item ``i`` is a crop of page ``i % pages``, so
     consecutive items are different pages)."""
 
-    def __init__(
-        self, images_dir, masks_dir, augment_with: Augment = Augment(), seed=0, channels=3, crops_per_page=1
-    ):
+    def __init__(self, images_dir, masks_dir, augment_with: Augment = Augment(), seed=0, channels=3):
         images, masks = _listing(Path(images_dir)), _listing(Path(masks_dir))
         self.items = [(images[k], masks[k]) for k in sorted(images) if k in masks]
         if not self.items:
             raise ImageReadError(f"no image in {images_dir} has a mask of the same name in {masks_dir}")
         self.aug, self.seed, self.channels = augment_with, int(seed), int(channels)
-        self.crops_per_page = max(1, int(crops_per_page))
+        self.crops_per_page = 1
 
     def __len__(self) -> int:
         return len(self.items) * self.crops_per_page

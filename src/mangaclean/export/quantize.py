@@ -213,3 +213,16 @@ def quantize_with_manifest(fp32_path: str | Path, out_path: str | Path, feeds: S
         precision="int8",
         extra=extra,
     )
+
+
+def int8_twin(
+    fp32_path: str | Path, pages: Sequence[np.ndarray], rng: np.random.Generator, size: int = 512
+) -> Path:
+    """``X.int8.onnx`` (+ manifest) beside ``X.onnx``, calibrated on one random ``size`` crop of each
+    page (``(H, W)`` or ``(H, W, 3)`` uint8); the feeds follow the manifest's kind. Returns its path."""
+    fp32_path = Path(fp32_path)
+    manifest = read_manifest(fp32_path)
+    make = segmenter_feeds if manifest["kind"] == "segmenter" else inpainter_feeds
+    int8_path = fp32_path.with_name(fp32_path.stem + ".int8.onnx")
+    quantize_with_manifest(fp32_path, int8_path, make(pages, manifest["input"], rng, size=size))
+    return int8_path

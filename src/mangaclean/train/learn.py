@@ -355,18 +355,16 @@ def _export(checkpoint: Path, model_dir: Path, train_pages: list[_Usable], summa
     """fp32 + int8 ONNX with manifests, then ``defaults.json`` (written last: a model folder is
     complete once it lists its files)."""
     from mangaclean.backends.checkpoint import load_checkpoint
-    from mangaclean.backends.manifest import read_manifest
     from mangaclean.export.onnx import check_parity, export_with_manifest
-    from mangaclean.export.quantize import quantize_with_manifest, segmenter_feeds
+    from mangaclean.export.quantize import int8_twin
 
     model, _ = load_checkpoint(checkpoint)
-    fp32, int8 = model_dir / "segmenter.onnx", model_dir / "segmenter.int8.onnx"
+    fp32 = model_dir / "segmenter.onnx"
     export_with_manifest(model, fp32, extra={"learned": summary})
     check_parity(model, fp32, sizes=((3, 5), (2, 2)))
     chosen = np.random.default_rng(0).permutation(len(train_pages))[:CALIBRATION_PAGES]
     pages = [read_page(train_pages[i].image) for i in sorted(chosen)]
-    feeds = segmenter_feeds(pages, read_manifest(fp32)["input"], np.random.default_rng(0), size=512)
-    quantize_with_manifest(fp32, int8, feeds)
+    int8 = int8_twin(fp32, pages, np.random.default_rng(0))
     listing = {"segmenter": {"fp32": fp32.name, "int8": int8.name, "default": "int8"}}
     write_bytes_atomic(model_dir / "defaults.json", json.dumps(listing, indent=2).encode())
 
