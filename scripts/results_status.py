@@ -74,10 +74,12 @@ def block_boxes() -> list[str]:
     if data is None:
         return missing("eval_boxes", "make eval-real")
     header = ["segmenter", "pages", "boxes found", "**box recall**", "mean glyph coverage"]
-    header += ["**mask in boxes (+8 px)**", "pages/s"]
+    header += ["**mask in boxes (+8 px)**", "**boxes in pieces**", "pages/s"]
     rows = [
         [r["segmenter"], str(r["pages"]), f"{r['found']} of {r['boxes']}", f"**{f(r['box_recall'])}**"]
-        + [f(r["mean_coverage"]), f"**{f(r['mask_inside_boxes'])}**", f(r["pages_per_second"], 1)]
+        + [f(r["mean_coverage"]), f"**{f(r['mask_inside_boxes'])}**"]
+        + [f"**{f(r['boxes_in_pieces_share'])}**" if "boxes_in_pieces_share" in r else "n/a"]
+        + [f(r["pages_per_second"], 1)]
         for r in data["boxes"]
     ]
     return [*table(header, rows), "", source("eval_boxes", data)]
@@ -134,10 +136,12 @@ def block_balloons() -> list[str]:
         return missing("eval_balloons", "make eval-real")
     b = data["balloons"]
     header = ["segmenter", "pages", "flat blocks", "filled px MAD from ring colour", "ring MAD (mean)"]
-    header += ["ring MAD (p95)", "**blocks with a ghost px in the ring**"]
+    header += ["ring MAD (p95)", "**blocks with a ghost px in the ring**", "**true blocks left in pieces**"]
     row = [b["label"], str(b["pages"]), str(b["flat_blocks"]), f(b["fill_mad_mean"], 2)]
     row += [f(b["ring_mad_mean"], 2), f(b["ring_mad_p95"], 2)]
     row += [f"**{b['ghost_blocks']} ({100 * b['ghost_share']:.1f}%)**"]
+    pieces = b.get("blocks_in_pieces_share")
+    row += [f"**{b['blocks_in_pieces']} of {b['true_blocks']} ({100 * pieces:.1f}%)**" if pieces is not None else "n/a"]
     return [*table(header, [row]), "", source("eval_balloons", data)]
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from mangaclean.backends.ppocr import boxes_to_glyphs, glyphs_in_box
+from mangaclean.backends.ppocr import boxes_to_glyphs
+from mangaclean.maskops import glyphs_in_box
 from mangaclean.eval import sfx
 from mangaclean.eval.boxes_eval import box_glyphs, score_boxes
 from mangaclean.eval.metrics import MaskCounts, grow, mean_ssim, psnr, score_mask
@@ -113,9 +114,12 @@ def test_box_recall_counts_half_covered_glyphs():
     gray[10:30, 10:14] = 0
     predicted = np.zeros((50, 50), dtype=bool)
     predicted[10:21, 10:14] = True  # 11 of 20 rows
-    coverage, glyphs, inside = score_boxes(predicted, gray, [(5, 5, 15, 30), (100, 100, 5, 5)])
+    coverage, glyphs, inside, pieces = score_boxes(predicted, gray, [(5, 5, 15, 30), (100, 100, 5, 5)], predicted)
     assert coverage[0] == pytest.approx(0.55) and coverage[1] == 0.0
     assert glyphs.sum() == 80 and inside == predicted.sum()
+    assert pieces == 1  # 55% of the glyph erased: a word left in pieces
+    assert score_boxes(predicted, gray, [(5, 5, 15, 30)], grow(predicted, 12))[3] == 0  # all erased
+    assert score_boxes(predicted, gray, [(5, 5, 15, 30)])[3] == 0  # no removal mask: not counted
 
 
 def test_ppocr_glyphs_take_the_minority_side():
@@ -129,3 +133,16 @@ def test_ppocr_glyphs_take_the_minority_side():
     corners = np.array([[[15.0, 15.0], [35.0, 15.0], [35.0, 35.0], [15.0, 35.0]]])
     mask = boxes_to_glyphs(page, corners)
     assert mask.sum() == 30 and mask[25, 21]
+
+
+def test_true_blocks_left_in_pieces():
+    from mangaclean.eval.balloons_eval import _pieces
+
+    truth = np.zeros((60, 100), bool)
+    truth[10:20, 10:14] = truth[10:20, 18:22] = True  # one word of two glyphs
+    truth[40:50, 60:64] = True  # another block
+    removal = np.zeros_like(truth)
+    removal[8:22, 8:15] = True  # the first glyph only: the word in pieces
+    removal[38:52, 58:66] = True  # the second block whole
+    assert _pieces(truth, removal) == (2, 1)
+    assert _pieces(truth, grow(truth, 2)) == (2, 0)

@@ -64,6 +64,32 @@ def binarise_block(gray: np.ndarray, coarse: np.ndarray, around: np.ndarray) -> 
     return Binarisation(level, dark_text=dark_in_text >= dark_around)
 
 
+def glyphs_in_box(gray: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Glyph pixels of one detected box by Otsu: the side that is the minority inside the box.
+
+    gray: ``(h, w)`` uint8 crop; inside: ``(h, w)`` bool, the box's polygon. returns ``(h, w)`` bool.
+    """
+    values = gray[inside]
+    if values.size < 4 or int(values.max()) == int(values.min()):
+        return np.zeros_like(inside)
+    level, _ = cv2.threshold(values.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = (gray <= level) & inside
+    dark_share = np.count_nonzero(dark) / values.size
+    return dark if dark_share <= 0.5 else (inside & ~dark)
+
+
+def regions_to_glyphs(gray: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Glyph pixels of text regions (e.g. detected lines) by ``glyphs_in_box`` in each
+    8-connected region. gray: ``(H, W)`` uint8; regions: ``(H, W)`` bool. returns ``(H, W)`` bool."""
+    out = np.zeros(regions.shape, bool)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(regions.view(np.uint8), connectivity=8)
+    for index in range(1, count):
+        x, y, w, h, _ = stats[index]
+        window = (slice(y, y + h), slice(x, x + w))
+        out[window] |= glyphs_in_box(gray[window], labels[window] == index)
+    return out
+
+
 def probability_level(threshold: float) -> int:
     """The uint8 probability (0-255 scale) at or above which a pixel counts as text."""
     return max(1, round(threshold * 255))

@@ -15,6 +15,7 @@ import numpy as np
 
 from mangaclean.errors import BackendUnavailableError
 from mangaclean.io import as_gray, as_rgb
+from mangaclean.maskops import glyphs_in_box
 
 # Pages are shrunk so their longest side is at most this before detection (RapidOCR's default).
 MAX_SIDE = 2000
@@ -33,20 +34,6 @@ def _load_detector(threads: int | None):
     if threads:
         config["intra_op_num_threads"] = threads
     return TextDetector(config)
-
-
-def glyphs_in_box(gray: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """Glyph pixels of one detected box by Otsu: the side that is the minority inside the box.
-
-    gray: ``(h, w)`` uint8 crop; inside: ``(h, w)`` bool, the box's polygon. returns ``(h, w)`` bool.
-    """
-    values = gray[inside]
-    if values.size < 4 or int(values.max()) == int(values.min()):
-        return np.zeros_like(inside)
-    level, _ = cv2.threshold(values.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    dark = (gray <= level) & inside
-    dark_share = np.count_nonzero(dark) / values.size
-    return dark if dark_share <= 0.5 else (inside & ~dark)
 
 
 def boxes_to_glyphs(gray: np.ndarray, boxes: np.ndarray) -> np.ndarray:

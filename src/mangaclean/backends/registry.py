@@ -1,16 +1,20 @@
 """Backends by name: ``SEGMENTERS`` and ``INPAINTERS`` map a name to a factory ``(threads) -> backend``.
 
-Segmenters: ``auto`` (the shipped network, else ``classical``), ``net-int8`` / ``net-fp32`` (the
-shipped network at a given precision), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra);
+Segmenters: ``auto`` (the shipped network and the shipped text-line detector decided per block:
+``fused``; the network alone without a detector; ``classical`` without either), ``net-int8`` /
+``net-fp32`` (the shipped network alone at a given precision), ``lines`` (the line detector
+alone), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra);
 besides the table, ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra:
 for ``bench``), a path to an ``.onnx`` file with its ``.json`` manifest, and a model folder (what
-``mangaclean learn`` writes: a ``defaults.json`` like the shipped one, with its files). Inpainters: ``auto``
+``mangaclean learn`` writes: a ``defaults.json`` like the shipped one, with its files; its network
+takes the shipped one's place in ``auto``). Inpainters: ``auto``
 (shipped network, else ``telea``), ``net-int8`` / ``net-fp32``, ``spectral`` (frequency-selective
 extrapolation: keeps screentone, slower), ``spectral-fast`` (the same at a ninth of the work:
 ``spectral.FAST``), ``telea``, ``ns``, ``white``, or an ``.onnx`` path.
 
 ``weights/defaults.json`` says what ships: ``{"segmenter": {"fp32": FILE, "int8": FILE,
-"default": "int8"}, "inpainter": ...}``; a kind that is absent has no shipped network.
+"default": "int8"}, "detector": ..., "inpainter": ...}``; a kind that is absent has no shipped
+network.
 """
 
 from __future__ import annotations
@@ -66,7 +70,10 @@ def _shipped(kind: str, precision: str) -> Path:
 
 def _auto_segmenter(threads: Threads) -> Segmenter:
     shipped = shipped_model("segmenter")
-    return OnnxSegmenter(shipped, threads) if shipped else ClassicalSegmenter()
+    if shipped is None:
+        return ClassicalSegmenter()
+    network = OnnxSegmenter(shipped, threads)
+    return _fused(threads, network) if shipped_model("detector") else network
 
 
 def _auto_inpainter(threads: Threads) -> Inpainter:
@@ -84,6 +91,27 @@ def _ppocr(threads: Threads) -> Segmenter:
     return PPOCRSegmenter()
 
 
+def _fused(threads: Threads, network: Segmenter | None = None) -> Segmenter:
+    from mangaclean.backends.fused import FusedSegmenter
+
+    return FusedSegmenter(network or SEGMENTERS["net-int8"](threads), _line_detector(threads))
+
+
+def _lines(threads: Threads) -> Segmenter:
+    from mangaclean.backends.text_lines import LinesSegmenter
+
+    return LinesSegmenter(_line_detector(threads))
+
+
+def _line_detector(threads: Threads):
+    from mangaclean.backends.text_lines import TextLineDetector
+
+    path = shipped_model("detector")
+    if path is None:
+        raise ModelError("this build ships no text-line detector")
+    return TextLineDetector(path, threads)
+
+
 def _eager(spec: str, threads: Threads) -> Segmenter:
     try:
         from mangaclean.backends.eager import EagerSegmenter
@@ -98,6 +126,8 @@ SEGMENTERS: dict[str, Callable[[Threads], Segmenter]] = {
     "net-fp32": lambda threads: OnnxSegmenter(_shipped("segmenter", "fp32"), threads),
     "classical": lambda threads: ClassicalSegmenter(),
     "ppocr": _ppocr,
+    "lines": _lines,
+    "fused": _fused,
 }
 
 INPAINTERS: dict[str, Callable[[Threads], Inpainter]] = {
@@ -124,7 +154,8 @@ def load_segmenter(name: str = "auto", threads: Threads = None) -> Segmenter:
         path = folder_model(Path(name), "segmenter")
         if path is None:
             raise ModelError(f"{name}: no segmenter listed in its defaults.json (see mangaclean learn)")
-        return OnnxSegmenter(path, threads)
+        network = OnnxSegmenter(path, threads)  # in auto's place: with the line detector
+        return _fused(threads, network) if shipped_model("detector") else network
     raise ModelError(
         f"unknown segmenter {name!r}; choose one of {tuple(SEGMENTERS)}, an .onnx file or a model folder"
     )

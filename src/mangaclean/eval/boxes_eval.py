@@ -5,7 +5,10 @@ box's glyph pixels. A box's glyph pixels are the Otsu minority side inside the b
 light, or light on dark), minus the components that touch the box's edge (usually art or a balloon
 outline cut by the box); if that leaves nothing, all the minority pixels. Loose precision: the share
 of predicted pixels inside any box grown by ``BOX_MARGIN`` px (sound effects are not boxed, so this
-is a lower bound on real precision).
+is a lower bound on real precision). Boxes left in pieces: boxes whose glyph pixels the removal
+mask (what ``clean`` erases: the tight mask grown by ``regions.find_regions``) covers more than
+``PIECES[0]`` but less than ``PIECES[1]``: a word partly erased, worse for a translator than one
+left whole.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mangaclean import regions
 from mangaclean.errors import ImageReadError, UsageError
 from mangaclean.eval import overlays
 from mangaclean.eval.metrics import grow, ratio
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FOUND_SHARE = 0.5
 BOX_MARGIN = 8
+PIECES = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class BoxReport:
     inside: int
     predicted: int
     pages: int
+    in_pieces: int
     seconds: float
     by_title: dict = field(default_factory=dict)
     failures: tuple[str, ...] = ()
@@ -58,6 +64,10 @@ class BoxReport:
     @property
     def recall(self) -> float:
         return ratio(self.found, self.boxes)
+
+    @property
+    def pieces_share(self) -> float:
+        return ratio(self.in_pieces, self.boxes)
 
     @property
     def inside_share(self) -> float:
@@ -72,6 +82,8 @@ class BoxReport:
             "box_recall": self.recall,
             "mean_coverage": ratio(self.coverage_sum, self.boxes),
             "mask_inside_boxes": self.inside_share,
+            "boxes_in_pieces": self.in_pieces,
+            "boxes_in_pieces_share": self.pieces_share,
             "pages_per_second": ratio(self.pages, self.seconds),
             "seconds": self.seconds,
             "box_recall_by_title": self.by_title,
@@ -116,12 +128,15 @@ def _clip(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[slice
     return (slice(y0, y1), slice(x0, x1)) if x1 > x0 and y1 > y0 else None
 
 
-def score_boxes(predicted: np.ndarray, gray: np.ndarray, boxes) -> tuple[list[float], np.ndarray, int]:
-    """Coverage of each box's glyphs, the page's glyph mask ``(H, W)`` bool, and the number of
-    predicted pixels inside the grown boxes. predicted: ``(H, W)`` bool; gray: ``(H, W)`` uint8."""
+def score_boxes(
+    predicted: np.ndarray, gray: np.ndarray, boxes, removal: np.ndarray | None = None
+) -> tuple[list[float], np.ndarray, int, int]:
+    """Coverage of each box's glyphs, the page's glyph mask ``(H, W)`` bool, the number of
+    predicted pixels inside the grown boxes and the number of boxes the removal mask leaves in
+    pieces (0 without one). predicted, removal: ``(H, W)`` bool; gray: ``(H, W)`` uint8."""
     glyphs = np.zeros_like(predicted)
     region = np.zeros_like(predicted)
-    coverage = []
+    coverage, pieces = [], 0
     for box in boxes:
         window = _clip(box, gray.shape)
         if window is None:
@@ -131,8 +146,11 @@ def score_boxes(predicted: np.ndarray, gray: np.ndarray, boxes) -> tuple[list[fl
         glyphs[window] |= own
         region[window] = True
         coverage.append(ratio(np.count_nonzero(own & predicted[window]), np.count_nonzero(own)))
+        if removal is not None and own.any():
+            erased = ratio(np.count_nonzero(own & removal[window]), np.count_nonzero(own))
+            pieces += PIECES[0] < erased < PIECES[1]
     inside = int(np.count_nonzero(predicted & grow(region, BOX_MARGIN)))
-    return coverage, glyphs, inside
+    return coverage, glyphs, inside, pieces
 
 
 def evaluate_boxes(
@@ -142,7 +160,7 @@ def evaluate_boxes(
     overlay_dir: Path | None = None,
 ) -> BoxReport:
     """Score ``predict`` (page, path -> ``(H, W)`` bool) on every annotated page."""
-    totals = {"boxes": 0, "found": 0, "coverage_sum": 0.0, "inside": 0, "predicted": 0, "pages": 0}
+    totals = {"boxes": 0, "found": 0, "coverage_sum": 0.0, "inside": 0, "predicted": 0, "pages": 0, "in_pieces": 0}
     titles: dict[str, list[int]] = {}
     failures, seconds = [], 0.0
     for item in pages:
@@ -155,7 +173,9 @@ def evaluate_boxes(
             log.warning("%s", exc)
             failures.append(str(exc))
             continue
-        coverage, glyphs, inside = score_boxes(predicted, as_gray(page), item.boxes)
+        gray = as_gray(page)
+        removal = regions.find_regions(page, gray, predicted, 0)[1]
+        coverage, glyphs, inside, pieces = score_boxes(predicted, gray, item.boxes, removal)
         found = [c >= FOUND_SHARE for c in coverage]
         totals["boxes"] += len(coverage)
         totals["found"] += sum(found)
@@ -163,6 +183,7 @@ def evaluate_boxes(
         totals["inside"] += inside
         totals["predicted"] += int(np.count_nonzero(predicted))
         totals["pages"] += 1
+        totals["in_pieces"] += pieces
         tally = titles.setdefault(item.title, [0, 0])
         tally[0], tally[1] = tally[0] + sum(found), tally[1] + len(found)
         if overlay_dir is not None:

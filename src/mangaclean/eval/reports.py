@@ -33,6 +33,7 @@ BOX_HEADER = (
     "box recall",
     "mean glyph coverage",
     "mask in boxes (+8 px)",
+    "boxes in pieces",
     "pages/s",
 )
 INPAINT_HEADER = (
@@ -55,6 +56,7 @@ BALLOON_HEADER = (
     "ring MAD (p95)",
     "blocks with ghost px in ring",
     "their share",
+    "true blocks left in pieces",
 )
 
 
@@ -166,6 +168,7 @@ def box_rows(results) -> tuple[tuple[str, ...], list[list[str]]]:
                 _f(r.recall),
                 _f(d["mean_coverage"]),
                 _f(r.inside_share),
+                f"{r.pieces_share:.3f}",
                 _f(d["pages_per_second"], 2),
             ]
         )
@@ -198,4 +201,6 @@ def balloon_rows(summary: dict) -> tuple[tuple[str, ...], list[list[str]]]:
     row = [summary["label"], str(summary["pages"]), str(summary["flat_blocks"])]
     row += [_f(summary[k], 2) for k in ("fill_mad_mean", "ring_mad_mean", "ring_mad_p95")]
     row += [str(summary["ghost_blocks"]), _f(summary["ghost_share"])]
+    pieces = summary.get("blocks_in_pieces_share")
+    row += [f"{summary['blocks_in_pieces']} of {summary['true_blocks']} ({_f(pieces)})" if pieces is not None else "n/a"]
     return BALLOON_HEADER, [row]

@@ -1,0 +1,133 @@
+"""Two opinions, one decision per text block: the project's network and a text-line detector.
+
+The network (trained on synthetic pages) marks glyph pixels but also eyes, paws and hair; the
+line detector (trained on real text, ``backends/text_lines.py``) finds whole lines, but also
+sound effects and some art. Neither is decided pixel by pixel here: the network's pixels are
+grouped into blocks (glyphs within ``GAP`` of each other), and
+
+- a block the detector confirms (``CONFIRM`` of its pixels inside a line) is text, and so are
+  the lines it touches, whole: "!!", a dakuten, a dash the network skipped come with their word;
+- a block only the network finds is text when it reads as lettering on its own: several glyphs
+  (``MIN_GLYPHS`` components) on flat paper; a lone blob or marks over art (an eye, a button)
+  are left;
+- a line only the detector finds is text when it lies on flat paper (a balloon) and the
+  detector is sure of it (``LINE_SCORE``); lines over art are left.
+
+The decision runs at the detector's working size (a page's long side of ~1200 px), where a
+block is a few thousand pixels; the result is a text probability map at page size (the
+network's probability in kept blocks, 255 on the glyph side of kept lines), which
+``masks.refine_text_mask`` turns into glyph pixels as it does for any segmenter.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from mangaclean.maskops import glyphs_in_box, grow, is_flat
+
+# Net pixels within this many px (at working size) are one block: the gap between glyphs of a
+# word or of neighbouring columns.
+GAP = 4
+# A block is confirmed when at least this share of its pixels lies inside a detected line.
+CONFIRM = 0.3
+# A block the detector did not confirm is kept with at least this many glyph components on paper.
+MIN_GLYPHS = 3
+# A line the network did not find is kept on paper with at least this mean detector score.
+LINE_SCORE = 0.6
+# A line that confirms a block is taken whole if it lies on paper or the network marked at
+# least this share of its glyph pixels (otherwise it is art around a blob the network marked).
+COVERED = 0.2
+# Paper is a flat tone at least this light (or at most this dark: white lettering on black),
+# judged on the page blurred by PAPER_BLUR px (a printed page's halftone dots).
+# PAPER_SHARE of the ring within maskops.FLAT_TOLERANCE of one tone: the rest may be a balloon's
+# outline passing near a short line.
+PAPER_LIGHT, PAPER_DARK, PAPER_BLUR, PAPER_SHARE = 150, 70, 1.0, 0.8
+CONFIRMED, ON_PAPER = 1, 2
+# The ring around a block or line that tells paper from art: this many px wide, outside a margin.
+RING = 4
+
+
+def fuse(gray: np.ndarray, net: np.ndarray, lines: np.ndarray, level: int) -> np.ndarray:
+    """The fused text probability of a page.
+
+    gray: ``(H, W)`` uint8 page; net: ``(H, W)`` uint8 network probability x 255; lines:
+    ``(h, w)`` uint8 line scores x 255 at the detector's working size; level: the probability
+    at which a net pixel is text. returns ``(H, W)`` uint8: the network's probability in kept
+    blocks, 255 on the glyph pixels (``maskops.glyphs_in_box``) of kept lines.
+    """
+    height, width = gray.shape
+    size = (lines.shape[1], lines.shape[0])
+    small_gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    text = cv2.resize(net, size, interpolation=cv2.INTER_AREA) >= level
+    blocks, line_labels, line_stats, kinds = decide(small_gray, text, lines)
+    up = cv2.resize(blocks.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    out = np.where(up.view(bool), net, np.uint8(0))
+    sy, sx = height / size[1], width / size[0]
+    for index in np.flatnonzero(kinds):  # each kept line at page size, one crop at a time
+        x, y, w, h, _ = line_stats[index]
+        x0, y0 = int(x * sx), int(y * sy)
+        x1, y1 = min(int(np.ceil((x + w) * sx)), width), min(int(np.ceil((y + h) * sy)), height)
+        mine = (line_labels[y : y + h, x : x + w] == index).view(np.uint8)
+        inside = cv2.resize(mine, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).view(bool)
+        window = (slice(y0, y1), slice(x0, x1))
+        glyphs = glyphs_in_box(gray[window], inside)
+        if kinds[index] == CONFIRMED and not (net[window][glyphs] >= level).mean() >= COVERED:
+            continue  # the network saw little of this line, and it is not on paper: art around a blob
+        out[window][glyphs] = 255
+    return out
+
+
+def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
+    """Which blocks and lines are text, at working size.
+
+    gray: ``(h, w)`` uint8; text: ``(h, w)`` bool net text pixels; lines: ``(h, w)`` uint8 line
+    scores x 255. returns (kept block areas ``(h, w)`` bool, covering all their net pixels; the
+    lines' labels ``(h, w)`` int32 and stats ``(N, 5)`` as ``cv2.connectedComponentsWithStats``
+    gives them; each line's kind ``(N,)``: CONFIRMED, ON_PAPER or 0 = not text).
+    """
+    paper = cv2.GaussianBlur(gray, (0, 0), PAPER_BLUR)  # printed paper's halftone dots are not art
+    line_count, line_labels, line_stats, _ = cv2.connectedComponentsWithStats((lines > 0).view(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grow(text, GAP).view(np.uint8), connectivity=8)
+    keep_block = np.zeros(count, bool)
+    kinds = np.zeros(line_count, np.uint8)
+    for index in range(1, count):
+        x, y, w, h, _ = stats[index]
+        window = (slice(y, y + h), slice(x, x + w))
+        mine = (labels[window] == index) & text[window]
+        touched = line_labels[window][mine]
+        if np.count_nonzero(touched) >= CONFIRM * touched.size:
+            keep_block[index] = True
+            kinds[np.unique(touched)] = CONFIRMED
+        elif _glyph_count(mine) >= MIN_GLYPHS and _on_paper(paper, labels, index, stats[index]):
+            keep_block[index] = True
+    kinds[0] = 0
+    for index in range(1, line_count):
+        x, y, w, h, _ = line_stats[index]
+        mine = line_labels[y : y + h, x : x + w] == index
+        sure = kinds[index] == CONFIRMED or lines[y : y + h, x : x + w][mine].mean() >= LINE_SCORE * 255
+        if sure and _on_paper(paper, line_labels, index, line_stats[index]):
+            kinds[index] = ON_PAPER
+    keep_block[0] = False
+    return keep_block[labels], line_labels, line_stats, kinds
+
+
+def _glyph_count(mask: np.ndarray) -> int:
+    """Connected components of a block's text pixels ``(h, w)`` bool."""
+    return cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0] - 1
+
+
+def _on_paper(gray: np.ndarray, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
+    """Whether the ring just outside component ``index`` of ``labels`` is paper: one flat tone,
+    light (or black, for white lettering), not a coloured or grey area of the art."""
+    x, y, w, h, _ = stat
+    pad = 2 * RING + 2
+    y0, x0 = max(y - pad, 0), max(x - pad, 0)
+    window = (slice(y0, min(y + h + pad, gray.shape[0])), slice(x0, min(x + w + pad, gray.shape[1])))
+    mine = labels[window] == index
+    ring = grow(mine, 2 * RING) & ~grow(mine, RING)
+    values = gray[window][ring]
+    if not ring.any() or not is_flat(values, PAPER_SHARE):
+        return False
+    tone = float(np.median(values))
+    return tone >= PAPER_LIGHT or tone <= PAPER_DARK
