@@ -397,6 +397,7 @@ def block_targets() -> list[str]:
     rows += [
         _row(6, "OpenMantra box recall >= 0.97", recall, (">=", 0.97), 3, "eval_boxes"),
         _row(6, "OpenMantra mask in boxes >= 0.90", inside, (">=", 0.90), 3, "eval_boxes"),
+        *_text_decision_target_rows(),
         *_inpaint_target_rows(),
         _balloon_target_row(),
         *_bench_target_rows(),
@@ -408,6 +409,46 @@ def block_targets() -> list[str]:
         cost = f"F1 {f1 - f1_fp:+.4f}, tolerant F1 {tol - tol_fp:+.4f} (int8 minus fp32)"
         rows.append(_row(7, "int8 accuracy cost on real pages", (f1 - f1_fp, cost), None, 3, "eval_masks"))
     return table(["issue", "target", "measured", "status", "from"], rows)
+
+
+def _text_decision_target_rows() -> list[list[str]]:
+    """Issue 19: block-level decisions with the line detector (``auto``) on real-dev, text-free
+    colour art, and the cost next to the PP-OCR v4 detector."""
+
+    def masks(key: str):
+        return _metric("eval_masks", "masks", key, "auto")
+
+    def boxes(key: str):
+        return _metric("eval_boxes", "boxes", key, "auto")
+
+    rows = [
+        _row(19, "tolerant F1 >= 0.92 (manga109-textmasks)", masks("tolerant_f1"), (">=", 0.92), 3, "eval_masks"),
+        _row(19, "F1 >= 0.85", masks("f1"), (">=", 0.85), 3, "eval_masks"),
+        _row(19, "precision excl. possible SFX >= 0.88", masks("precision_without_possible_sfx"), (">=", 0.88), 3, "eval_masks"),
+        _row(19, "OpenMantra box recall >= 0.985", boxes("box_recall"), (">=", 0.985), 3, "eval_boxes"),
+        _row(19, "OpenMantra mask in boxes >= 0.92", boxes("mask_inside_boxes"), (">=", 0.92), 3, "eval_boxes"),
+        _row(19, "OpenMantra boxes left in pieces <= 0.03", boxes("boxes_in_pieces_share"), ("<=", 0.03), 3, "eval_boxes"),
+    ]
+    art = load("art_untouched")
+    if art is not None:
+        auto = [r for r in art["art_untouched"] if r["segmenter"] == "auto"]
+        worst = max(auto, key=lambda r: r["changed_share"])
+        shown = f"{100 * worst['changed_share']:.2f}% ({worst['page']})"
+        target = "text-free colour art: <= 0.1% of pixels changed (worst page)"
+        rows.append(_row(19, target, (100 * worst["changed_share"], shown), ("<=", 0.1), 2, "art_untouched"))
+    bench = load("bench_text_decisions")
+    if bench is not None:
+        configs = bench["configs"]
+
+        def cleaning(label: str, page: str) -> float:  # the pipeline without reading and writing
+            stages = configs[label]["pages"][page]
+            return sum(stages[k]["median"] for k in ("segment", "refine", "fill", "inpaint"))
+
+        ratios = {p: cleaning("auto", p) / configs["ppocr"]["pages"][p]["segment"]["median"] for p in bench["pages"]}
+        page = max(ratios, key=ratios.get)
+        target = "clean with `auto` <= 1.5x the PP-OCR v4 detector alone (worst page; no read/write)"
+        rows.append(_row(19, target, (ratios[page], f"{ratios[page]:.2f}x ({page})"), ("<=", 1.5), 2, "bench_text_decisions"))
+    return rows
 
 
 def _inpaint_target_rows() -> list[list[str]]:

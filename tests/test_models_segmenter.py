@@ -99,4 +99,8 @@ def test_every_family_has_a_tiny_variant_and_shipped_weights_use_registry_names(
     weights = Path(__file__).parents[1] / "src" / "mangaclean" / "weights"
     for manifest in weights.glob("*.json"):
         if manifest.name != "defaults.json":
-            assert json.loads(manifest.read_text())["variant"] in list_variants()
+            entry = json.loads(manifest.read_text())
+            if entry["kind"] == "detector":  # a third party's network, shipped as it is
+                assert entry["source"] and (weights / "LICENSE-PP-OCR.txt").is_file()
+                continue
+            assert entry["variant"] in list_variants()
