@@ -54,8 +54,8 @@ eval-deps: $(VENV)/.dev
 # need `make eval-deps`). Numbers only go to docs/results/*.json; the tables are rebuilt from them.
 RESULTS := docs/results
 eval-real: $(VENV)/.runtime
-	$(BIN)/mangaclean eval masks --segmenter auto,net-fp32,classical,ppocr --json $(RESULTS)/eval_masks.json
-	$(BIN)/mangaclean eval boxes --segmenter auto,net-fp32,classical,ppocr --json $(RESULTS)/eval_boxes.json
+	$(BIN)/mangaclean eval masks --segmenter auto,net-int8,net-fp32,lines,classical,ppocr --json $(RESULTS)/eval_masks.json
+	$(BIN)/mangaclean eval boxes --segmenter auto,net-int8,net-fp32,lines,classical,ppocr --json $(RESULTS)/eval_boxes.json
 	$(BIN)/mangaclean eval inpaint --inpainters auto,white,telea,ns,spectral --n 100 --seed 0 \
 		--json $(RESULTS)/eval_inpaint.json
 	$(BIN)/mangaclean eval balloons --segmenter auto --json $(RESULTS)/eval_balloons.json

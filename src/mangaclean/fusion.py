@@ -44,6 +44,12 @@ COVERED = 0.2
 # outline passing near a short line.
 PAPER_LIGHT, PAPER_DARK, PAPER_BLUR, PAPER_SHARE = 150, 70, 1.0, 0.8
 CONFIRMED, ON_PAPER = 1, 2
+# A line's glyphs may stick out of the detected line by this share of its thickness; ink that
+# runs further is art.
+REACH = 0.3
+# A line at least THICK times as thick as its glyphs are long is an area of the art the detector
+# took for text (a face, a scarf), not a line of lettering.
+THICK = 4
 # The ring around a block or line that tells paper from art: this many px wide, outside a margin.
 RING = 4
 
@@ -67,12 +73,19 @@ def fuse(gray: np.ndarray, net: np.ndarray, lines: np.ndarray, level: int) -> np
     sy, sx = height / size[1], width / size[0]
     for index in np.flatnonzero(kinds):  # each kept line at page size, one crop at a time
         x, y, w, h, _ = line_stats[index]
-        x0, y0 = int(x * sx), int(y * sy)
-        x1, y1 = min(int(np.ceil((x + w) * sx)), width), min(int(np.ceil((y + h) * sy)), height)
-        mine = (line_labels[y : y + h, x : x + w] == index).view(np.uint8)
-        inside = cv2.resize(mine, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).view(bool)
+        pad = max(2, round(REACH * min(w * sx, h * sy)))
+        x0, y0 = max(int(x * sx) - 2 * pad, 0), max(int(y * sy) - 2 * pad, 0)
+        x1 = min(int(np.ceil((x + w) * sx)) + 2 * pad, width)
+        y1 = min(int(np.ceil((y + h) * sy)) + 2 * pad, height)
+        mine = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        top, left = int(y * sy) - y0, int(x * sx) - x0
+        part = (line_labels[y : y + h, x : x + w] == index).view(np.uint8)
+        size_up = (min(int(np.ceil((x + w) * sx)), width) - int(x * sx), min(int(np.ceil((y + h) * sy)), height) - int(y * sy))
+        mine[top : top + size_up[1], left : left + size_up[0]] = cv2.resize(part, size_up, interpolation=cv2.INTER_NEAREST)
         window = (slice(y0, y1), slice(x0, x1))
-        glyphs = glyphs_in_box(gray[window], inside)
+        glyphs = line_glyphs(gray[window], mine.view(bool), pad)
+        if _glyph_extent(glyphs) * THICK < min(size_up):
+            continue  # marks far smaller than the line is thick: an area of the art, not a line
         if kinds[index] == CONFIRMED and not (net[window][glyphs] >= level).mean() >= COVERED:
             continue  # the network saw little of this line, and it is not on paper: art around a blob
         out[window][glyphs] = 255
@@ -111,6 +124,38 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
             kinds[index] = ON_PAPER
     keep_block[0] = False
     return keep_block[labels], line_labels, line_stats, kinds
+
+
+def line_glyphs(gray: np.ndarray, inside: np.ndarray, pad: int) -> np.ndarray:
+    """The glyphs of one detected line: the ink components (Otsu's minority side inside the line)
+    that touch the line and stay within ``pad`` px of it, whole; ink that runs further (a balloon
+    outline, a line of the art crossing the text) is not lettering.
+
+    gray: ``(h, w)`` uint8 crop with at least ``2 * pad`` px around the line; inside: ``(h, w)``
+    bool, the line. returns ``(h, w)`` bool.
+    """
+    line = glyphs_in_box(gray, inside)
+    if not line.any():
+        return line
+    values = gray[inside]
+    dark = bool(gray[line].mean() < values.mean())
+    level = gray[line].max() if dark else gray[line].min()
+    ink = gray <= level if dark else gray >= level
+    reach = grow(inside, pad)
+    count, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
+    runs_out = np.bincount(labels[ink & ~reach], minlength=count) > 0
+    touches = np.bincount(labels[line], minlength=count) > 0
+    keep = touches & ~runs_out
+    keep[0] = False
+    return keep[labels]
+
+
+def _glyph_extent(glyphs: np.ndarray) -> float:
+    """The size (px, the longer side) of a line's larger glyph components ``(h, w)`` bool: the
+    75th percentile, so dakuten and dots do not count; 0 if none."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(glyphs.view(np.uint8), connectivity=8)
+    sizes = np.maximum(stats[1:, 2], stats[1:, 3])
+    return float(np.percentile(sizes, 75)) if count > 1 else 0.0
 
 
 def _glyph_count(mask: np.ndarray) -> int:
