@@ -1,0 +1,166 @@
+"""Colour pages re-inked from grey pages with text masks, to measure colour lettering.
+
+    python benchmarks/colour_dev.py build --out out/colour-dev [--text colour|dark] [--seed 19]
+    python benchmarks/colour_dev.py changed ORIGINALS_DIR CLEANED_DIR   # pixels a clean changed
+    mangaclean eval masks --images out/colour-dev/images --masks out/colour-dev/masks \
+        --segmenter auto --json out/colour-dev.json
+
+Each grey page (default: real-dev's Manga109 pages) is re-inked with its own mask: paper (light
+pixels) becomes a pastel colour, art ink (dark pixels off the text) a dark colour, glyphs (the mask
+grown by 2 px, so the anti-aliased edge takes the text's colour too) a saturated or a light colour
+of little luma contrast, some with a white outline. The grey value is the blend weight between the
+light and the dark colour of each pixel, so anti-aliasing and screentone stay. ``--text dark``
+keeps the glyphs dark (the control: ordinary black lettering on a colour page). Styles and colours
+are drawn from a seeded generator per page (deterministic). The pages are written as JPEG
+(quality 90, chroma subsampled like most colour scans); masks are copied unchanged, and
+``styles.json`` records each page's colours. Real pages: write to an ignored folder only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+PAPERS = {  # pastel paper colours (RGB)
+    "lavender": (228, 222, 248),
+    "pink": (250, 222, 230),
+    "mint": (220, 245, 228),
+    "peach": (252, 228, 205),
+    "lemon": (250, 246, 205),
+    "sky": (215, 235, 250),
+    "cream": (246, 240, 222),
+}
+INKS = {  # art ink
+    "navy": (25, 30, 70),
+    "brown": (60, 35, 20),
+    "forest": (20, 55, 35),
+    "plum": (55, 20, 60),
+    "black": (18, 18, 18),
+}
+TEXT = {  # saturated lettering
+    "magenta": (230, 30, 200),
+    "red": (220, 30, 30),
+    "blue": (30, 70, 220),
+    "green": (20, 160, 60),
+    "orange": (245, 130, 20),
+}
+LIGHT_TEXT = {  # light lettering: little luma contrast with pastel paper
+    "light-blue": (120, 190, 245),
+    "light-green": (140, 225, 140),
+    "yellow": (245, 215, 40),
+    "light-pink": (250, 150, 200),
+    "turquoise": (80, 215, 210),
+}
+WHITE = (255, 255, 255)
+
+
+def pick_style(rng: np.random.Generator, text: str) -> dict:
+    """One page's colours: paper, art ink, glyph colour, white outline or not."""
+    paper = str(rng.choice(list(PAPERS)))
+    ink = str(rng.choice(list(INKS)))
+    if text == "dark":
+        kind, glyph = "dark", ink
+    elif rng.random() < 0.35:
+        kind, glyph = "light", str(rng.choice(list(LIGHT_TEXT)))
+    else:
+        kind, glyph = "saturated", str(rng.choice(list(TEXT)))
+    colour = {**INKS, **TEXT, **LIGHT_TEXT}[glyph]
+    jitter = rng.integers(-12, 13, size=3)
+    colour = tuple(int(c) for c in np.clip(np.array(colour) + jitter, 0, 255))
+    outline = bool(rng.random() < 0.3)
+    return {"paper": paper, "ink": ink, "text": glyph, "kind": kind, "text_rgb": colour, "outline": outline}
+
+
+def reink(gray: np.ndarray, text: np.ndarray, style: dict) -> np.ndarray:
+    """gray ``(H, W)`` uint8, text ``(H, W)`` bool -> ``(H, W, 3)`` uint8 RGB.
+
+    Each pixel blends its light colour (paper) and its dark colour (art ink, or the text colour
+    near glyphs) by its grey value; a white outline, when asked, replaces paper around glyphs."""
+    weight = (gray.astype(np.float32) / 255.0)[..., None]
+    paper = np.array(PAPERS[style["paper"]], np.float32)
+    ink = np.array(INKS[style["ink"]], np.float32)
+    glyph = np.array(style["text_rgb"], np.float32)
+    near = _grow(text, 2)
+    dark = np.where(near[..., None], glyph, ink)
+    light = np.broadcast_to(paper, dark.shape).copy()
+    if style["outline"]:
+        ring = _grow(near, 3)
+        light[ring] = WHITE
+        # Glyph edges blend with their white outline: hard outline pixels become full white.
+        outline = ring & ~near
+        weight = np.where(outline[..., None], np.maximum(weight, 0.85), weight)
+    out = weight * light + (1.0 - weight) * dark
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def build(images: Path, masks: Path, out: Path, text: str, seed: int) -> int:
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    (out / "masks").mkdir(parents=True, exist_ok=True)
+    styles = {}
+    pages = sorted(images.glob("*.jpg"))
+    for path in pages:
+        mask_path = masks / f"{path.stem}.png"
+        # one generator per page, seeded by its name: a page's colours do not depend on the others
+        rng = np.random.default_rng([seed, zlib.crc32(path.stem.encode())])
+        style = pick_style(rng, text)
+        gray = np.asarray(Image.open(path).convert("L"))
+        truth = np.asarray(Image.open(mask_path).convert("L")) > 127
+        Image.fromarray(reink(gray, truth, style)).save(out / "images" / f"{path.stem}.jpg", quality=90)
+        shutil.copyfile(mask_path, out / "masks" / mask_path.name)
+        styles[path.stem] = style
+    (out / "styles.json").write_text(json.dumps(styles, indent=1) + "\n")
+    return len(pages)
+
+
+def changed(originals: Path, cleaned: Path) -> dict[str, dict]:
+    """Pixels a clean changed, per page: each image under ``originals`` against the PNG of the
+    same relative stem under ``cleaned`` (``mangaclean clean --format png`` output)."""
+    from mangaclean.io import read_image
+
+    out = {}
+    for path in sorted(p for p in originals.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg")):
+        before = read_image(path).pixels
+        after = read_image(cleaned / path.relative_to(originals).with_suffix(".png")).pixels
+        diff = before != after
+        count = int((diff.any(axis=2) if diff.ndim == 3 else diff).sum())
+        out[path.name] = {"size": f"{before.shape[1]}x{before.shape[0]}", "changed_px": count}
+        out[path.name]["changed_share"] = count / (before.shape[0] * before.shape[1])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="re-ink the grey pages into --out/images, copy masks to --out/masks")
+    default = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-dev" / "manga109-textmasks"
+    b.add_argument("--images", type=Path, default=default / "images")
+    b.add_argument("--masks", type=Path, default=default / "masks")
+    b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--text", choices=("colour", "dark"), default="colour")
+    b.add_argument("--seed", type=int, default=19)
+    c = sub.add_parser("changed", help="share of pixels a clean changed, per page (JSON on stdout)")
+    c.add_argument("originals", type=Path)
+    c.add_argument("cleaned", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "changed":
+        print(json.dumps(changed(args.originals, args.cleaned), indent=1))
+        return 0
+    count = build(args.images, args.masks, args.out, args.text, args.seed)
+    print(f"{count} pages re-inked into {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
