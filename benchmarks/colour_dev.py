@@ -2,6 +2,7 @@
 
     python benchmarks/colour_dev.py build --out out/colour-dev [--text colour|dark] [--seed 19]
     python benchmarks/colour_dev.py changed ORIGINALS_DIR CLEANED_DIR   # pixels a clean changed
+    python benchmarks/colour_dev.py crops ORIGINALS_DIR BEFORE_DIR AFTER_DIR --out out/colour-crops
     mangaclean eval masks --images out/colour-dev/images --masks out/colour-dev/masks \
         --segmenter auto --json out/colour-dev.json
 
@@ -12,8 +13,10 @@ of little luma contrast, some with a white outline. The grey value is the blend 
 light and the dark colour of each pixel, so anti-aliasing and screentone stay. ``--text dark``
 keeps the glyphs dark (the control: ordinary black lettering on a colour page). Styles and colours
 are drawn from a seeded generator per page (deterministic). The pages are written as JPEG
-(quality 90, chroma subsampled like most colour scans); masks are copied unchanged, and
-``styles.json`` records each page's colours. Real pages: write to an ignored folder only.
+(quality 90, chroma subsampled like most colour scans; ``--png``: lossless); masks are copied
+unchanged, and ``styles.json`` records each page's colours. Real pages: ignored folders only.
+
+    python benchmarks/colour_dev.py report RUNS --json docs/results/eval_colour.json
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
     return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
 
 
-def build(images: Path, masks: Path, out: Path, text: str, seed: int) -> int:
+def build(images: Path, masks: Path, out: Path, text: str, seed: int, suffix: str = ".jpg") -> int:
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "masks").mkdir(parents=True, exist_ok=True)
     styles = {}
@@ -117,7 +120,7 @@ def build(images: Path, masks: Path, out: Path, text: str, seed: int) -> int:
         style = pick_style(rng, text)
         gray = np.asarray(Image.open(path).convert("L"))
         truth = np.asarray(Image.open(mask_path).convert("L")) > 127
-        Image.fromarray(reink(gray, truth, style)).save(out / "images" / f"{path.stem}.jpg", quality=90)
+        Image.fromarray(reink(gray, truth, style)).save(out / "images" / f"{path.stem}{suffix}", quality=90)
         shutil.copyfile(mask_path, out / "masks" / mask_path.name)
         styles[path.stem] = style
     (out / "styles.json").write_text(json.dumps(styles, indent=1) + "\n")
@@ -140,6 +143,75 @@ def changed(originals: Path, cleaned: Path) -> dict[str, dict]:
     return out
 
 
+def crops(originals: Path, before: Path, after: Path, out: Path, size: int = 260) -> int:
+    """Strips ``original | before | after`` (``size`` px windows, shown at 2x) of each page under
+    ``originals`` cleaned into ``before`` and ``after`` (``clean --format png --save-mask``): one
+    where the two removal masks differ most, one where the after mask is densest."""
+    from mangaclean.io import read_image
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in sorted(p for p in originals.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg")):
+        stem = path.relative_to(originals).with_suffix("")
+        pages = [read_image(path).pixels]
+        masks = []
+        for folder in (before, after):
+            pages.append(read_image(folder / stem.with_suffix(".png")).pixels)
+            masks.append(read_image(folder / f"{stem}_mask.png").pixels > 127)
+        pages = [p if p.ndim == 3 else np.repeat(p[..., None], 3, axis=2) for p in pages]
+        for kind, weight in (("diff", masks[0] ^ masks[1]), ("mask", masks[1])):
+            if not weight.any():
+                continue
+            density = cv2.boxFilter(weight.astype(np.float32), -1, (size, size))
+            cy, cx = np.unravel_index(np.argmax(density), density.shape)
+            y0 = int(np.clip(cy - size // 2, 0, max(weight.shape[0] - size, 0)))
+            x0 = int(np.clip(cx - size // 2, 0, max(weight.shape[1] - size, 0)))
+            window = (slice(y0, y0 + size), slice(x0, x0 + size))
+            bar = np.full((pages[0][window].shape[0], 4, 3), (255, 0, 0), np.uint8)
+            strip = np.concatenate([pages[0][window], bar, pages[1][window], bar, pages[2][window]], axis=1)
+            strip = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+            name = f"{str(stem).replace('/', '_')}_{kind}.png"
+            cv2.imwrite(str(out / name), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
+            written += 1
+    return written
+
+
+SETS = {"grey": "real-dev grey pages", "colour": "colour re-inked", "dark": "colour re-inked, dark text"}
+KEYS = ("precision", "precision_without_possible_sfx", "recall", "f1", "iou", "tolerant_f1", "median_page_f1")
+
+
+def report(runs: Path, styles: Path) -> dict:
+    """The ``eval masks --json`` runs ``RUNS/{grey,colour,dark}_{before,after}.json`` (before:
+    luma, after: text_gray) side by side, the colour set's mean page F1 per kind of lettering, and
+    ``RUNS/changed_{before,after}.json`` (``changed`` on text-free colour art)."""
+    sets = {}
+    for key, label in SETS.items():
+        entry = {"set": label}
+        for when in ("before", "after"):
+            run = json.loads((runs / f"{key}_{when}.json").read_text())
+            masks = run["masks"][0]
+            entry[when] = {"command": run["command"], "commit": run.get("commit"), "date": run["date"]}
+            entry[when].update({k: masks[k] for k in KEYS})
+            entry[when]["pages"] = masks["pages"]
+        sets[key] = entry
+    kinds = json.loads(styles.read_text())
+    groups: dict[str, list[str]] = {}
+    for stem, style in kinds.items():
+        for group in (style["kind"] + (" outlined" if style["outline"] else ""), style["text"]):
+            groups.setdefault(group, []).append(stem)
+    breakdown = {}
+    for group, stems in sorted(groups.items()):
+        row = {"pages": len(stems)}
+        for when in ("before", "after"):
+            run = json.loads((runs / f"colour_{when}.json").read_text())["masks"][0]["page_f1"]
+            row[when] = float(np.nanmean([run[s] for s in stems]))
+        breakdown[group] = row
+    changed_art = {
+        when: json.loads((runs / f"changed_{when}.json").read_text()) for when in ("before", "after")
+    }
+    return {"sets": sets, "colour_mean_page_f1_by_lettering": breakdown, "text_free_art_changed": changed_art}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,14 +222,35 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--text", choices=("colour", "dark"), default="colour")
     b.add_argument("--seed", type=int, default=19)
+    b.add_argument("--png", action="store_true", help="lossless pages (no JPEG chroma subsampling)")
     c = sub.add_parser("changed", help="share of pixels a clean changed, per page (JSON on stdout)")
     c.add_argument("originals", type=Path)
     c.add_argument("cleaned", type=Path)
+    k = sub.add_parser("crops", help="original | before | after strips of two cleans of the same pages")
+    k.add_argument("originals", type=Path)
+    k.add_argument("before", type=Path)
+    k.add_argument("after", type=Path)
+    k.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("report", help="the runs in RUNS side by side, as JSON (mangaclean.eval.reports)")
+    r.add_argument("runs", type=Path)
+    r.add_argument("--styles", type=Path, default=Path("out/colour-dev/styles.json"))
+    r.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "report":
+        from mangaclean.eval.reports import write_json
+
+        command = (
+            f"python benchmarks/colour_dev.py report {args.runs} --styles {args.styles} --json {args.json}"
+        )
+        write_json(args.json, report(args.runs, args.styles), command)
+        return 0
+    if args.command == "crops":
+        print(f"{crops(args.originals, args.before, args.after, args.out)} strips in {args.out}")
+        return 0
     if args.command == "changed":
         print(json.dumps(changed(args.originals, args.cleaned), indent=1))
         return 0
-    count = build(args.images, args.masks, args.out, args.text, args.seed)
+    count = build(args.images, args.masks, args.out, args.text, args.seed, ".png" if args.png else ".jpg")
     print(f"{count} pages re-inked into {args.out}")
     return 0
 
