@@ -204,7 +204,7 @@ def report(runs: Path, styles: Path) -> dict:
         row = {"pages": len(stems)}
         for when in ("before", "after"):
             run = json.loads((runs / f"colour_{when}.json").read_text())["masks"][0]["page_f1"]
-            row[when] = float(np.nanmean([run[s] for s in stems]))
+            row[when] = float(np.nanmean([run.get(s, np.nan) for s in stems]))  # empty truth: no F1
         breakdown[group] = row
     changed_art = {
         when: json.loads((runs / f"changed_{when}.json").read_text()) for when in ("before", "after")

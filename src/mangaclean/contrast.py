@@ -5,15 +5,16 @@ blue on pastel paper) stands out as dark ink on light paper, as the segmenter le
 For a pixel of luma Y whose nearest paper colour (in hue) has luma P:
 
     step = CHROMA_WEIGHT * max(a*b* distance to that paper - DEAD_ZONE, 0)
-    Y < P:   P - sqrt((P - Y)^2 + step^2)    (luma and chroma steps combined as in Delta E)
-    Y >= P:  Y - step                        (lighter than paper: yellow on cream)
+    Y < P:   P - max(P - Y, step)    (the larger of the luma and the chroma contrast)
+    Y >= P:  Y - step                (lighter than paper: yellow on cream)
 
 Paper colours are the page's dominant light flat colours (a few at most: pastel paper, white
 balloons, caption boxes). The chroma step is weighted like a lightness step of the same size
-(8-bit L* is L* x 2.55). A pixel with the hue of a paper keeps its luma, so black text on any
-paper keeps its contrast, and art whose ink is darker than its hue is far (most art) changes
-little; the result is never lighter than luma. A grey page is returned as it is, and a colour
-page with no flat light colour (a painting) or no colour away from paper gets its luma exactly.
+(8-bit L* is L* x 2.55). A pixel whose luma contrast with its paper is at least its chroma
+contrast keeps its luma exactly: black text on any paper, and most art ink, which is darker than
+its hue is far. Only contrast hidden from luma is added; the result is never lighter than luma.
+A grey page is returned as it is, and a colour page with no flat light colour (a painting) gets
+its luma exactly.
 """
 
 from __future__ import annotations
@@ -68,9 +69,9 @@ def _chroma_tables(papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _darken(rgb: np.ndarray, luma: np.ndarray, step: np.ndarray, base: np.ndarray) -> None:
     """rgb ``(h, w, 3)`` uint8 and its luma ``(h, w)`` uint8, darkened in place where its chroma
-    is away from paper. A pixel darker than its nearest paper gets that paper's luma less the
-    colour distance (the luma and chroma steps combined as in CIELAB's Delta E); a lighter one
-    (yellow on cream) its luma less the chroma step."""
+    is away from paper: a pixel darker than its nearest paper gets that paper's luma less the
+    larger of its luma and chroma steps; a lighter one (yellow on cream) its luma less the chroma
+    step."""
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     pairs = np.ndarray((lab.size // 3,), "<u2", lab, offset=1, strides=(3,))  # a + 256 * b
     darker = step[pairs]
@@ -80,7 +81,7 @@ def _darken(rgb: np.ndarray, luma: np.ndarray, step: np.ndarray, base: np.ndarra
     flat = luma.reshape(-1)  # whole rows: a view
     value, darker, level = flat[coloured].astype(np.float32), darker[coloured], base[pairs[coloured]]
     below = level - value
-    value = np.where(below > 0, level - np.sqrt(below * below + darker * darker), value - darker)
+    value = np.where(below > 0, level - np.maximum(below, darker), value - darker)
     flat[coloured] = np.clip(value + 0.5, 0, 255).astype(np.uint8)
 
 
