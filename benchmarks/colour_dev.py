@@ -180,6 +180,19 @@ SETS = {"grey": "real-dev grey pages", "colour": "colour re-inked", "dark": "col
 KEYS = ("precision", "precision_without_possible_sfx", "recall", "f1", "iou", "tolerant_f1", "median_page_f1")
 
 
+HOW = {
+    "colour_set": "python benchmarks/colour_dev.py build --out out/colour-dev (seed 19, JPEG q90)",
+    "dark_text_control": "python benchmarks/colour_dev.py build --out out/colour-dev-dark --text dark",
+    "before_after": "before: commit 819cb4d (luma); after: text_gray (contrast.py); commits below",
+    "text_free_art": (
+        "mangaclean clean <data>/pages/pepper-carrot -o out/colour/clean_{before,after} --format png "
+        "--save-mask --save-compare; python benchmarks/colour_dev.py changed <data>/pages/pepper-carrot "
+        "out/colour/clean_{when}/pepper-carrot > RUNS/changed_{when}.json"
+    ),
+    "colour_6000x8000": "golden-age-comics/006014.jpg resized to 6000x8000 (cubic), PNG, one run each",
+}
+
+
 def report(runs: Path, styles: Path) -> dict:
     """The ``eval masks --json`` runs ``RUNS/{grey,colour,dark}_{before,after}.json`` (before:
     luma, after: text_gray) side by side, the colour set's mean page F1 per kind of lettering, and
@@ -209,7 +222,26 @@ def report(runs: Path, styles: Path) -> dict:
     changed_art = {
         when: json.loads((runs / f"changed_{when}.json").read_text()) for when in ("before", "after")
     }
-    return {"sets": sets, "colour_mean_page_f1_by_lettering": breakdown, "text_free_art_changed": changed_art}
+    memory = {}
+    for when in ("before", "after"):  # optional: RUNS/bench_{before,after}.json (mangaclean bench --json)
+        path = runs / f"bench_{when}.json"
+        if path.is_file():
+            run = json.loads(path.read_text())
+            config = run["configs"]["int8"]
+            totals = {page: timings["total"]["median"] for page, timings in config["pages"].items()}
+            memory[when] = {
+                "command": run["command"],
+                "commit": run.get("commit"),
+                "peak_rss_mb": config["peak_rss_mb"],
+            }
+            memory[when]["total_s"] = totals
+    return {
+        "how": HOW,
+        "sets": sets,
+        "colour_mean_page_f1_by_lettering": breakdown,
+        "text_free_art_changed": changed_art,
+        "colour_6000x8000_memory": memory,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
