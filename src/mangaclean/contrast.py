@@ -37,8 +37,9 @@ CHUNK_PIXELS = 1 << 20  # pixels projected at once: bounded temporary memory on 
 def text_gray(page: np.ndarray) -> np.ndarray:
     """``(H, W)`` or ``(H, W, 3)`` uint8 RGB -> ``(H, W)`` uint8: the grey page for segmenting and
     refining text. A grey page is returned as it is (the same array); a colour page gets its
-    ITU-R 601 luma (``io.as_gray``), darkened by its chroma distance from the nearest paper colour.
-    Works in row chunks: besides the ``(H, W)`` result, temporary memory is a few MB at any size.
+    ITU-R 601 luma (``io.as_gray``), darkened where its chroma distance from the nearest paper
+    colour exceeds its luma contrast with it (see the module's docstring). Works in row chunks:
+    besides the ``(H, W)`` result, temporary memory is about 10 MB at any page size.
     """
     if page.ndim == 2:
         return page
@@ -47,7 +48,7 @@ def text_gray(page: np.ndarray) -> np.ndarray:
     if len(papers) == 0:
         return out
     step, base = _chroma_tables(papers)
-    rows = max(1, CHUNK_PIXELS // page.shape[1])
+    rows = max(1, CHUNK_PIXELS // max(page.shape[1], 1))
     for y in range(0, page.shape[0], rows):
         _darken(page[y : y + rows], out[y : y + rows], step, base)
     return out
