@@ -14,7 +14,7 @@ import numpy as np
 
 from mangaclean import masks, regions, remove
 from mangaclean.backends.base import Models
-from mangaclean.io import as_gray
+from mangaclean.contrast import text_gray
 
 FILL_CHOICES = ("auto", "white", "inpaint")
 SCOPE_CHOICES = ("all", "balloons")
@@ -57,7 +57,7 @@ class CleanResult:
 def text_mask(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> np.ndarray:
     """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes."""
     probability = models.segmenter.probability(page)
-    return masks.refine_text_mask(as_gray(page), probability, options.threshold)
+    return masks.refine_text_mask(text_gray(page), probability, options.threshold)
 
 
 def clean_page(
@@ -76,7 +76,7 @@ def clean_page(
     if tight is not None and removal is not None:
         raise ValueError("give clean_page a tight mask or a removal mask, not both")
     timings: dict[str, float] = {}
-    gray = as_gray(page)
+    gray = text_gray(page)  # colour lettering: contrast from paper in hue too, not only in luma
     if tight is None and removal is None:
         with _timed(timings, "segment"):
             probability = models.segmenter.probability(page)

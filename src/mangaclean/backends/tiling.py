@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from mangaclean.io import as_gray, as_rgb
+from mangaclean.contrast import text_gray
+from mangaclean.io import as_rgb
 
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
@@ -77,7 +78,7 @@ class TiledSegmenter:
         return cv2.resize(probability, (w, h), interpolation=grow if scale < 1 else shrink)
 
     def _tiled(self, page: np.ndarray) -> np.ndarray:
-        image = as_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
+        image = text_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
         h, w = image.shape[1:]
         out = np.empty((h, w), np.float32)
         windows = list(tiles(h, w, self.tile, self.overlap))

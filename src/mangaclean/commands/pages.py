@@ -22,11 +22,11 @@ from mangaclean.batch.plan import (
 )
 from mangaclean.batch.preview import side_by_side
 from mangaclean.batch.workers import worker_pool
+from mangaclean.contrast import text_gray
 from mangaclean.errors import MangacleanError
 from mangaclean.io import (
     LOSSY_FORMATS,
     Page,
-    as_gray,
     decode_image,
     drops_alpha,
     encode_checked,
@@ -92,7 +92,7 @@ def process(job: PageJob) -> Outcome:
         if settings.roles == ("mask_only",):
             mask = text_mask(page.pixels, models, settings.options)
             if settings.removal_mask:
-                gray = as_gray(page.pixels)
+                gray = text_gray(page.pixels)
                 _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
             outcome.files["mask_only"] = encode_mask(mask)
             return outcome
