@@ -8,7 +8,7 @@ import numpy as np
 from mangaclean import fusion
 from mangaclean.backends.base import Segmenter
 from mangaclean.backends.text_lines import TextLineDetector
-from mangaclean.io import as_gray
+from mangaclean.contrast import text_gray
 from mangaclean.maskops import probability_level
 
 
@@ -22,4 +22,4 @@ class FusedSegmenter:
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         net = self.network.probability(page)
-        return fusion.fuse(as_gray(page), net, self.detector.lines(page), self.level)
+        return fusion.fuse(text_gray(page), net, self.detector.lines(page), self.level)
