@@ -13,8 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from mangaclean.backends import load_models
 from mangaclean.eval.reports import write_json
 from mangaclean.io import read_image
@@ -48,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in pages:
             row = {"segmenter": name, "backend": models.segmenter.name} | changed_share(path, models)
             rows.append(row)
-            print(f"{name:10s} {path.name}: {row['changed']} of {row['pixels']} px ({100 * row['changed_share']:.3f}%)")
+            share = 100 * row["changed_share"]
+            print(f"{name:10s} {path.name}: {row['changed']} of {row['pixels']} px ({share:.3f}%)")
     if args.json:
         write_json(args.json, {"art_untouched": rows}, "python scripts/art_untouched.py")
     return 0

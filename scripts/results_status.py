@@ -66,7 +66,20 @@ def block_masks() -> list[str]:
         + [f(r["median_page_f1"]), f(r["pages_per_second"], 1)]
         for r in data["masks"]
     ]
-    return [*table(header, rows), "", source("eval_masks", data)]
+    colour = load("eval_masks_colour")  # the same pages re-inked in colour (benchmarks/colour_dev.py)
+    rows += [
+        [
+            f"{r['segmenter']}, colour re-inked",
+            str(r["pages"]),
+            f(r["precision"]),
+            f(r["precision_without_possible_sfx"]),
+        ]
+        + [f(r["recall"]), f"**{f(r['f1'])}**", f(r["iou"]), f"**{f(r['tolerant_f1'])}**"]
+        + [f(r["median_page_f1"]), f(r["pages_per_second"], 1)]
+        for r in (colour["masks"] if colour else [])
+    ]
+    sources = ["", source("eval_masks", data)] + (["", source("eval_masks_colour", colour)] if colour else [])
+    return [*table(header, rows), *sources]
 
 
 def block_boxes() -> list[str]:
@@ -141,7 +154,11 @@ def block_balloons() -> list[str]:
     row += [f(b["ring_mad_mean"], 2), f(b["ring_mad_p95"], 2)]
     row += [f"**{b['ghost_blocks']} ({100 * b['ghost_share']:.1f}%)**"]
     pieces = b.get("blocks_in_pieces_share")
-    row += [f"**{b['blocks_in_pieces']} of {b['true_blocks']} ({100 * pieces:.1f}%)**" if pieces is not None else "n/a"]
+    row += [
+        f"**{b['blocks_in_pieces']} of {b['true_blocks']} ({100 * pieces:.1f}%)**"
+        if pieces is not None
+        else "n/a"
+    ]
     return [*table(header, [row]), "", source("eval_balloons", data)]
 
 
@@ -374,10 +391,7 @@ def block_targets() -> list[str]:
         return _metric("eval_masks", "masks", key, label)
 
     f1, tol, fp32 = masks("f1", "auto"), masks("tolerant_f1", "auto"), "seg_mnv2_light fp32"
-    rows = [
-        _row(6, "raw F1 >= 0.70 (manga109-textmasks, `auto`)", f1, (">=", 0.70), 3, "eval_masks"),
-        _row(6, "tolerant F1 >= 0.90", tol, (">=", 0.90), 3, "eval_masks"),
-    ]
+    rows = []  # issue 6's F1 and box targets are issue 19's, raised (below)
     pp_f1, pp_tol = masks("f1", "ppocr"), masks("tolerant_f1", "ppocr")
     if None not in (f1, tol, pp_f1, pp_tol):
         lead = min(f1 - pp_f1, tol - pp_tol)
@@ -392,11 +406,7 @@ def block_targets() -> list[str]:
                 "eval_masks",
             )
         )
-    recall = _metric("eval_boxes", "boxes", "box_recall", "auto")
-    inside = _metric("eval_boxes", "boxes", "mask_inside_boxes", "auto")
     rows += [
-        _row(6, "OpenMantra box recall >= 0.97", recall, (">=", 0.97), 3, "eval_boxes"),
-        _row(6, "OpenMantra mask in boxes >= 0.90", inside, (">=", 0.90), 3, "eval_boxes"),
         *_text_decision_target_rows(),
         *_inpaint_target_rows(),
         _balloon_target_row(),
@@ -407,7 +417,9 @@ def block_targets() -> list[str]:
     f1_fp, tol_fp = masks("f1", fp32), masks("tolerant_f1", fp32)
     f1_8, tol_8 = masks("f1", "seg_mnv2_light int8"), masks("tolerant_f1", "seg_mnv2_light int8")
     if None not in (f1_8, tol_8, f1_fp, tol_fp):
-        cost = f"F1 {f1_8 - f1_fp:+.4f}, tolerant F1 {tol_8 - tol_fp:+.4f} (int8 minus fp32, the network alone)"
+        cost = (
+            f"F1 {f1_8 - f1_fp:+.4f}, tolerant F1 {tol_8 - tol_fp:+.4f} (int8 minus fp32, the network alone)"
+        )
         rows.append(_row(7, "int8 accuracy cost on real pages", (f1_8 - f1_fp, cost), None, 3, "eval_masks"))
     return table(["issue", "target", "measured", "status", "from"], rows)
 
@@ -423,13 +435,44 @@ def _text_decision_target_rows() -> list[list[str]]:
         return _metric("eval_boxes", "boxes", key, "auto")
 
     rows = [
-        _row(19, "tolerant F1 >= 0.92 (manga109-textmasks)", masks("tolerant_f1"), (">=", 0.92), 3, "eval_masks"),
+        _row(
+            19,
+            "tolerant F1 >= 0.92 (manga109-textmasks)",
+            masks("tolerant_f1"),
+            (">=", 0.92),
+            3,
+            "eval_masks",
+        ),
         _row(19, "F1 >= 0.85", masks("f1"), (">=", 0.85), 3, "eval_masks"),
-        _row(19, "precision excl. possible SFX >= 0.88", masks("precision_without_possible_sfx"), (">=", 0.88), 3, "eval_masks"),
+        _row(
+            19,
+            "precision excl. possible SFX >= 0.88",
+            masks("precision_without_possible_sfx"),
+            (">=", 0.88),
+            3,
+            "eval_masks",
+        ),
         _row(19, "OpenMantra box recall >= 0.985", boxes("box_recall"), (">=", 0.985), 3, "eval_boxes"),
-        _row(19, "OpenMantra mask in boxes >= 0.92", boxes("mask_inside_boxes"), (">=", 0.92), 3, "eval_boxes"),
-        _row(19, "OpenMantra boxes left in pieces <= 0.03", boxes("boxes_in_pieces_share"), ("<=", 0.03), 3, "eval_boxes"),
+        _row(
+            19, "OpenMantra mask in boxes >= 0.92", boxes("mask_inside_boxes"), (">=", 0.92), 3, "eval_boxes"
+        ),
+        _row(
+            19,
+            "OpenMantra boxes left in pieces <= 0.03",
+            boxes("boxes_in_pieces_share"),
+            ("<=", 0.03),
+            3,
+            "eval_boxes",
+        ),
     ]
+    colour = {k: _metric("eval_masks_colour", "masks", k, "auto") for k in ("recall", "tolerant_f1")}
+    for key, limit, name in (("recall", 0.01, "recall"), ("tolerant_f1", 0.02, "tolerant F1")):
+        grey = masks(key)
+        if colour[key] is not None and grey is not None:
+            gap = colour[key] - grey
+            shown = f"{colour[key]:.3f} vs {grey:.3f} grey ({gap:+.3f})"
+            target = f"colour re-inked real-dev: {name} within {limit} of the grey pages (or above)"
+            rows.append(_row(19, target, (gap, shown), (">=", -limit), 3, "eval_masks_colour"))
     art = load("art_untouched")
     if art is not None:
         auto = [r for r in art["art_untouched"] if r["segmenter"] == "auto"]
@@ -445,10 +488,21 @@ def _text_decision_target_rows() -> list[list[str]]:
             stages = configs[label]["pages"][page]
             return sum(stages[k]["median"] for k in ("segment", "refine", "fill", "inpaint"))
 
-        ratios = {p: cleaning("auto", p) / configs["ppocr"]["pages"][p]["segment"]["median"] for p in bench["pages"]}
+        ratios = {
+            p: cleaning("auto", p) / configs["ppocr"]["pages"][p]["segment"]["median"] for p in bench["pages"]
+        }
         page = max(ratios, key=ratios.get)
         target = "clean with `auto` <= 1.5x the PP-OCR v4 detector alone (worst page; no read/write)"
-        rows.append(_row(19, target, (ratios[page], f"{ratios[page]:.2f}x ({page})"), ("<=", 1.5), 2, "bench_text_decisions"))
+        rows.append(
+            _row(
+                19,
+                target,
+                (ratios[page], f"{ratios[page]:.2f}x ({page})"),
+                ("<=", 1.5),
+                2,
+                "bench_text_decisions",
+            )
+        )
     return rows
 
 

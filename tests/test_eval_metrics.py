@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from mangaclean.backends.ppocr import boxes_to_glyphs
-from mangaclean.maskops import glyphs_in_box
 from mangaclean.eval import sfx
 from mangaclean.eval.boxes_eval import box_glyphs, score_boxes
 from mangaclean.eval.metrics import MaskCounts, grow, mean_ssim, psnr, score_mask
+from mangaclean.maskops import glyphs_in_box
 
 
 @pytest.fixture
@@ -114,7 +114,9 @@ def test_box_recall_counts_half_covered_glyphs():
     gray[10:30, 10:14] = 0
     predicted = np.zeros((50, 50), dtype=bool)
     predicted[10:21, 10:14] = True  # 11 of 20 rows
-    coverage, glyphs, inside, pieces = score_boxes(predicted, gray, [(5, 5, 15, 30), (100, 100, 5, 5)], predicted)
+    coverage, glyphs, inside, pieces = score_boxes(
+        predicted, gray, [(5, 5, 15, 30), (100, 100, 5, 5)], predicted
+    )
     assert coverage[0] == pytest.approx(0.55) and coverage[1] == 0.0
     assert glyphs.sum() == 80 and inside == predicted.sum()
     assert pieces == 1  # 55% of the glyph erased: a word left in pieces

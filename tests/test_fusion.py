@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mangaclean import fusion
-from mangaclean.maskops import grow
 from mangaclean.backends import load_segmenter
 from mangaclean.backends.registry import _line_detector
+from mangaclean.maskops import grow
 
 LEVEL = 128
 

@@ -13,10 +13,12 @@ grouped into blocks (glyphs within ``GAP`` of each other), and
 - a line only the detector finds is text when it lies on flat paper (a balloon) and the
   detector is sure of it (``LINE_SCORE``); lines over art are left.
 
-The decision runs at the detector's working size (a page's long side of ~1200 px), where a
-block is a few thousand pixels; the result is a text probability map at page size (the
-network's probability in kept blocks, 255 on the glyph side of kept lines), which
-``masks.refine_text_mask`` turns into glyph pixels as it does for any segmenter.
+A kept line's glyphs are its ink components that stay near it (``line_glyphs``), and a "line"
+far thicker than its marks are long (``THICK``) is an area of the art. The decision runs at
+the detector's working size (a page's long side of 960 px), where a block is a few thousand
+pixels; the result is a text probability map at page size (the network's probability in kept
+blocks, 255 on the glyphs of kept lines), which ``masks.refine_text_mask`` turns into glyph
+pixels as it does for any segmenter.
 """
 
 from __future__ import annotations
@@ -60,8 +62,7 @@ def fuse(gray: np.ndarray, net: np.ndarray, lines: np.ndarray, level: int) -> np
     gray: ``(H, W)`` uint8 page; net: ``(H, W)`` uint8 network probability x 255; lines:
     ``(h, w)`` uint8 line scores x 255 at the detector's working size; level: the probability
     at which a net pixel is text. returns ``(H, W)`` uint8: the network's probability in kept
-    blocks, 255 on the glyph pixels (``maskops.glyphs_in_box``) of kept lines; it is ``net``
-    itself, overwritten.
+    blocks, 255 on the glyphs (``line_glyphs``) of kept lines; it is ``net`` itself, overwritten.
     """
     height, width = gray.shape
     size = (lines.shape[1], lines.shape[0])
@@ -70,21 +71,13 @@ def fuse(gray: np.ndarray, net: np.ndarray, lines: np.ndarray, level: int) -> np
     blocks, line_labels, line_stats, kinds = decide(small_gray, text, lines)
     out = net  # reused in place: no second page-sized map (48 MB on a 6000x8000 scan)
     out *= cv2.resize(blocks.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-    sy, sx = height / size[1], width / size[0]
+    scale = (height / size[1], width / size[0])
     for index in np.flatnonzero(kinds):  # each kept line at page size, one crop at a time
-        x, y, w, h, _ = line_stats[index]
-        pad = max(2, round(REACH * min(w * sx, h * sy)))
-        x0, y0 = max(int(x * sx) - 2 * pad, 0), max(int(y * sy) - 2 * pad, 0)
-        x1 = min(int(np.ceil((x + w) * sx)) + 2 * pad, width)
-        y1 = min(int(np.ceil((y + h) * sy)) + 2 * pad, height)
-        mine = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        top, left = int(y * sy) - y0, int(x * sx) - x0
-        part = (line_labels[y : y + h, x : x + w] == index).view(np.uint8)
-        size_up = (min(int(np.ceil((x + w) * sx)), width) - int(x * sx), min(int(np.ceil((y + h) * sy)), height) - int(y * sy))
-        mine[top : top + size_up[1], left : left + size_up[0]] = cv2.resize(part, size_up, interpolation=cv2.INTER_NEAREST)
-        window = (slice(y0, y1), slice(x0, x1))
-        glyphs = line_glyphs(gray[window], mine.view(bool), pad)
-        if _glyph_extent(glyphs) * THICK < min(size_up):
+        window, inside, pad, thickness = _line_at_page_size(
+            line_labels, line_stats[index], index, scale, gray.shape
+        )
+        glyphs = line_glyphs(gray[window], inside, pad)
+        if _glyph_extent(glyphs) * THICK < thickness:
             continue  # marks far smaller than the line is thick: an area of the art, not a line
         if kinds[index] == CONFIRMED and not (net[window][glyphs] >= level).mean() >= COVERED:
             continue  # the network saw little of this line, and it is not on paper: art around a blob
@@ -98,11 +91,13 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
     gray: ``(h, w)`` uint8; text: ``(h, w)`` bool net text pixels; lines: ``(h, w)`` uint8 line
     scores x 255. returns (kept block areas ``(h, w)`` bool, covering all their net pixels; the
     lines' labels ``(h, w)`` int32 and stats ``(N, 5)`` as ``cv2.connectedComponentsWithStats``
-    gives them; each line's kind ``(N,)``: CONFIRMED, ON_PAPER or 0 = not text).
+    gives them; each line's kind ``(N,)``: CONFIRMED (by a block, off paper), ON_PAPER (sure or
+    confirmed, on paper) or 0 = not text).
     """
     paper = cv2.GaussianBlur(gray, (0, 0), PAPER_BLUR)  # printed paper's halftone dots are not art
-    line_count, line_labels, line_stats, _ = cv2.connectedComponentsWithStats((lines > 0).view(np.uint8), connectivity=8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(grow(text, GAP).view(np.uint8), connectivity=8)
+    components = cv2.connectedComponentsWithStats
+    line_count, line_labels, line_stats, _ = components((lines > 0).view(np.uint8), connectivity=8)
+    count, labels, stats, _ = components(grow(text, GAP).view(np.uint8), connectivity=8)
     keep_block = np.zeros(count, bool)
     kinds = np.zeros(line_count, np.uint8)
     for index in range(1, count):
@@ -124,6 +119,26 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
             kinds[index] = ON_PAPER
     keep_block[0] = False
     return keep_block[labels], line_labels, line_stats, kinds
+
+
+def _line_at_page_size(labels: np.ndarray, stat: np.ndarray, index: int, scale, shape):
+    """Line ``index`` of the working-size ``labels`` at page size: (the page window around it,
+    with ``2 * pad`` px of margin; the line inside that window ``(h, w)`` bool; ``pad``, the
+    reach of its glyphs: REACH of its thickness; its thickness in px). scale: (sy, sx) page /
+    working size."""
+    x, y, w, h, _ = stat
+    sy, sx = scale
+    top, left = int(y * sy), int(x * sx)
+    bottom, right = min(int(np.ceil((y + h) * sy)), shape[0]), min(int(np.ceil((x + w) * sx)), shape[1])
+    thickness = min(bottom - top, right - left)
+    pad = max(2, round(REACH * thickness))
+    y0, x0 = max(top - 2 * pad, 0), max(left - 2 * pad, 0)
+    y1, x1 = min(bottom + 2 * pad, shape[0]), min(right + 2 * pad, shape[1])
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    part = (labels[y : y + h, x : x + w] == index).view(np.uint8)
+    part = cv2.resize(part, (right - left, bottom - top), interpolation=cv2.INTER_NEAREST)
+    inside[top - y0 : bottom - y0, left - x0 : right - x0] = part
+    return (slice(y0, y1), slice(x0, x1)), inside.view(bool), pad, thickness
 
 
 def line_glyphs(gray: np.ndarray, inside: np.ndarray, pad: int) -> np.ndarray:

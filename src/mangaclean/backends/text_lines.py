@@ -71,7 +71,9 @@ class TextLineDetector:
                 continue
             grow = int(round(area * UNCLIP / (2 * (w + h)))) + 1
             y0, x0 = max(y - grow, 0), max(x - grow, 0)
-            region = np.zeros((min(y + h + grow, out.shape[0]) - y0, min(x + w + grow, out.shape[1]) - x0), np.uint8)
+            region = np.zeros(
+                (min(y + h + grow, out.shape[0]) - y0, min(x + w + grow, out.shape[1]) - x0), np.uint8
+            )
             region[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = mine
             disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
             region = cv2.dilate(region, disk).astype(bool)

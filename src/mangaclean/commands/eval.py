@@ -237,7 +237,9 @@ def _run_balloons(args):
     paths = sorted(p for p in images.iterdir() if is_image_name(p))[: args.limit]
     models = load_models(args.segmenter, "white", args.threads)  # textured blocks are not scored
     masks = images.parent / "masks"  # the hand masks beside the pages, when there are any
-    report = evaluate_balloons(paths, models, models.segmenter.name, args.overlays, masks if masks.is_dir() else None)
+    report = evaluate_balloons(
+        paths, models, models.segmenter.name, args.overlays, masks if masks.is_dir() else None
+    )
     header, rows = reports.balloon_rows(report.as_dict())
     return f"eval balloons: {images}", header, rows, {"balloons": report.as_dict(), "notes": []}
 

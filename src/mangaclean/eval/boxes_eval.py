@@ -160,7 +160,15 @@ def evaluate_boxes(
     overlay_dir: Path | None = None,
 ) -> BoxReport:
     """Score ``predict`` (page, path -> ``(H, W)`` bool) on every annotated page."""
-    totals = {"boxes": 0, "found": 0, "coverage_sum": 0.0, "inside": 0, "predicted": 0, "pages": 0, "in_pieces": 0}
+    totals = {
+        "boxes": 0,
+        "found": 0,
+        "coverage_sum": 0.0,
+        "inside": 0,
+        "predicted": 0,
+        "pages": 0,
+        "in_pieces": 0,
+    }
     titles: dict[str, list[int]] = {}
     failures, seconds = [], 0.0
     for item in pages:

@@ -202,5 +202,9 @@ def balloon_rows(summary: dict) -> tuple[tuple[str, ...], list[list[str]]]:
     row += [_f(summary[k], 2) for k in ("fill_mad_mean", "ring_mad_mean", "ring_mad_p95")]
     row += [str(summary["ghost_blocks"]), _f(summary["ghost_share"])]
     pieces = summary.get("blocks_in_pieces_share")
-    row += [f"{summary['blocks_in_pieces']} of {summary['true_blocks']} ({_f(pieces)})" if pieces is not None else "n/a"]
+    row += [
+        f"{summary['blocks_in_pieces']} of {summary['true_blocks']} ({_f(pieces)})"
+        if pieces is not None
+        else "n/a"
+    ]
     return BALLOON_HEADER, [row]
