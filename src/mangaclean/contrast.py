@@ -58,8 +58,9 @@ def text_gray(page: np.ndarray) -> np.ndarray:
 
 def _chroma_tables(papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """papers ``(K, 3)`` uint8 RGB -> two ``(65536,)`` float32 tables indexed by a pixel's 8-bit
-    CIELAB ``a + 256 * b``: the darkening step (its chroma distance to the nearest paper beyond
-    the dead zone, in luma levels) and that paper's luma."""
+    CIELAB ``a + 256 * b``: the darkening step (its chroma distance to the nearest paper, in luma
+    levels, nothing within the dead zone and ramping to full weight at twice it) and that paper's
+    luma."""
     lab = cv2.cvtColor(papers[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
     levels = cv2.cvtColor(papers[None], cv2.COLOR_RGB2GRAY)[0].astype(np.float32)
     pair = np.arange(1 << 16)
