@@ -200,15 +200,17 @@ HOW = {
 
 
 def report(runs: Path, styles: Path) -> dict:
-    """The ``eval masks --json`` runs ``RUNS/{grey,colour,dark}_{before,after}.json`` (before:
-    luma, after: text_gray) side by side, the colour set's mean page F1 per kind of lettering, and
-    ``RUNS/changed_{before,after}.json`` (``changed`` on text-free colour art)."""
+    """The ``eval masks --json`` runs ``RUNS/{grey,colour,png,dark}_{before,after}.json`` (before:
+    luma, after: text_gray; any other ``RUNS/{set}_NAME.json``: a variant tried) side by side,
+    the colour set's mean page F1 per kind of lettering, and ``RUNS/changed_{before,after}.json``
+    (``changed`` on text-free colour art)."""
     sets = {}
     for key, label in SETS.items():
         if not (runs / f"{key}_before.json").is_file():
             continue
         entry = {"set": label}
-        for when in ("before", "after"):
+        variants = sorted(p.stem[len(key) + 1 :] for p in runs.glob(f"{key}_*.json"))
+        for when in ["before", "after"] + [v for v in variants if v not in ("before", "after")]:
             run = json.loads((runs / f"{key}_{when}.json").read_text())
             masks = run["masks"][0]
             entry[when] = {"command": run["command"], "commit": run.get("commit"), "date": run["date"]}
