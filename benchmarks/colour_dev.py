@@ -176,13 +176,19 @@ def crops(originals: Path, before: Path, after: Path, out: Path, size: int = 260
     return written
 
 
-SETS = {"grey": "real-dev grey pages", "colour": "colour re-inked", "dark": "colour re-inked, dark text"}
+SETS = {
+    "grey": "real-dev grey pages",
+    "colour": "colour re-inked (JPEG q90, 4:2:0 chroma)",
+    "png": "colour re-inked, lossless (build --png)",
+    "dark": "colour re-inked, dark text",
+}
 KEYS = ("precision", "precision_without_possible_sfx", "recall", "f1", "iou", "tolerant_f1", "median_page_f1")
 
 
 HOW = {
     "colour_set": "python benchmarks/colour_dev.py build --out out/colour-dev (seed 19, JPEG q90)",
     "dark_text_control": "python benchmarks/colour_dev.py build --out out/colour-dev-dark --text dark",
+    "lossless_set": "python benchmarks/colour_dev.py build --out out/colour-dev-png --png",
     "before_after": "before: commit 819cb4d (luma); after: text_gray (contrast.py); commits below",
     "text_free_art": (
         "mangaclean clean <data>/pages/pepper-carrot -o out/colour/clean_{before,after} --format png "
@@ -194,13 +200,17 @@ HOW = {
 
 
 def report(runs: Path, styles: Path) -> dict:
-    """The ``eval masks --json`` runs ``RUNS/{grey,colour,dark}_{before,after}.json`` (before:
-    luma, after: text_gray) side by side, the colour set's mean page F1 per kind of lettering, and
-    ``RUNS/changed_{before,after}.json`` (``changed`` on text-free colour art)."""
+    """The ``eval masks --json`` runs ``RUNS/{grey,colour,png,dark}_{before,after}.json`` (before:
+    luma, after: text_gray; any other ``RUNS/{set}_NAME.json``: a variant tried) side by side,
+    the colour set's mean page F1 per kind of lettering, and ``RUNS/changed_{before,after}.json``
+    (``changed`` on text-free colour art)."""
     sets = {}
     for key, label in SETS.items():
+        if not (runs / f"{key}_before.json").is_file():
+            continue
         entry = {"set": label}
-        for when in ("before", "after"):
+        variants = sorted(p.stem[len(key) + 1 :] for p in runs.glob(f"{key}_*.json"))
+        for when in ["before", "after"] + [v for v in variants if v not in ("before", "after")]:
             run = json.loads((runs / f"{key}_{when}.json").read_text())
             masks = run["masks"][0]
             entry[when] = {"command": run["command"], "commit": run.get("commit"), "date": run["date"]}

@@ -4,7 +4,7 @@ blue on pastel paper) stands out as dark ink on light paper, as the segmenter le
 
 For a pixel of luma Y whose nearest paper colour (in hue) has luma P:
 
-    step = CHROMA_WEIGHT * max(a*b* distance to that paper - DEAD_ZONE, 0)
+    step = CHROMA_WEIGHT * d * clip(d / DEAD_ZONE - 1, 0, 1), d the a*b* distance to that paper
     Y < P:   P - max(P - Y, step)    (the larger of the luma and the chroma contrast)
     Y >= P:  Y - step                (lighter than paper: yellow on cream)
 
@@ -23,7 +23,9 @@ import cv2
 import numpy as np
 
 CHROMA_WEIGHT = 2.55  # luma levels per a*b* unit: a chroma step counts like the same lightness step
-DEAD_ZONE = 8.0  # a*b* units: paper texture, yellowed newsprint and JPEG chroma noise are not ink
+# a*b* units: paper texture, yellowed newsprint and JPEG chroma noise are not ink; the step ramps up
+# to its full weight at twice this, so anti-aliased glyph edges keep their share of the contrast.
+DEAD_ZONE = 8.0
 SAMPLES = 40_000  # pixels looked at to find the paper colours
 REACH_SHARE = 0.01  # flat paper: same colour this share of the short side away (wider than a stroke)
 MIN_REACH = 6  # px
@@ -56,15 +58,17 @@ def text_gray(page: np.ndarray) -> np.ndarray:
 
 def _chroma_tables(papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """papers ``(K, 3)`` uint8 RGB -> two ``(65536,)`` float32 tables indexed by a pixel's 8-bit
-    CIELAB ``a + 256 * b``: the darkening step (its chroma distance to the nearest paper beyond
-    the dead zone, in luma levels) and that paper's luma."""
+    CIELAB ``a + 256 * b``: the darkening step (its chroma distance to the nearest paper, in luma
+    levels, nothing within the dead zone and ramping to full weight at twice it) and that paper's
+    luma."""
     lab = cv2.cvtColor(papers[None], cv2.COLOR_RGB2LAB)[0].astype(np.float32)
     levels = cv2.cvtColor(papers[None], cv2.COLOR_RGB2GRAY)[0].astype(np.float32)
     pair = np.arange(1 << 16)
     a, b = (pair & 255).astype(np.float32), (pair >> 8).astype(np.float32)
     distance = np.stack([np.hypot(a - pa, b - pb) for _, pa, pb in lab])  # (K, 65536)
     nearest = distance.argmin(axis=0)
-    step = np.maximum(distance.min(axis=0) - DEAD_ZONE, 0.0) * CHROMA_WEIGHT
+    chroma = distance.min(axis=0)
+    step = chroma * np.clip(chroma / DEAD_ZONE - 1.0, 0.0, 1.0) * CHROMA_WEIGHT
     return step.astype(np.float32), levels[nearest]
 
 
