@@ -156,7 +156,9 @@ def line_glyphs(gray: np.ndarray, inside: np.ndarray, pad: int) -> np.ndarray:
     dark = bool(gray[line].mean() < values.mean())
     level = gray[line].max() if dark else gray[line].min()
     ink = gray <= level if dark else gray >= level
-    reach = grow(inside, pad)
+    # within pad of the line; a distance transform costs the same at any pad (a dilation by a
+    # disk of a big scan's line thickness does not)
+    reach = cv2.distanceTransform((~inside).view(np.uint8), cv2.DIST_L2, 3) <= pad
     count, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
     runs_out = np.bincount(labels[ink & ~reach], minlength=count) > 0
     touches = np.bincount(labels[line], minlength=count) > 0

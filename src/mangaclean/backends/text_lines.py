@@ -45,12 +45,11 @@ class TextLineDetector:
 
     def probability(self, page: np.ndarray) -> np.ndarray:
         """DB's text probability at the working size: ``(h, w)`` float32."""
-        rgb = as_rgb(page)
-        height, width = rgb.shape[:2]
+        height, width = page.shape[:2]
         scale = self.long_side / max(height, width)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        x = (small[..., ::-1].astype(np.float32) - self.mean) / self.std  # the model reads BGR
+        small = cv2.resize(page, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        x = (as_rgb(small)[..., ::-1].astype(np.float32) - self.mean) / self.std  # the model reads BGR
         x = _pad_to(np.moveaxis(x, 2, 0), self.multiple, 0.0)[None]
         out = self.session.run(None, {self.session.get_inputs()[0].name: x})[0]
         return out[0, 0, : size[1], : size[0]]
