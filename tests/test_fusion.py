@@ -112,7 +112,7 @@ def test_the_shipped_line_detector_finds_a_printed_line():
     assert not detector.lines(np.full((300, 500), 250, np.uint8)).any()
 
 
-@pytest.mark.parametrize("name", ["auto", "fused", "lines"])
+@pytest.mark.parametrize("name", ["auto", "lines"])
 def test_segmenters_by_name(name):
     page = np.full((120, 200), 250, np.uint8)
     probability = load_segmenter(name, 1).probability(page)

@@ -1,7 +1,7 @@
 """Backends by name: ``SEGMENTERS`` and ``INPAINTERS`` map a name to a factory ``(threads) -> backend``.
 
-Segmenters: ``auto`` (the shipped network and the shipped text-line detector decided per block:
-``fused``; the network alone without a detector; ``classical`` without either), ``net-int8`` /
+Segmenters: ``auto`` (the shipped network and the shipped text-line detector decided per block,
+``backends/fused.py``; the network alone without a detector; ``classical`` without either), ``net-int8`` /
 ``net-fp32`` (the shipped network alone at a given precision), ``lines`` (the line detector
 alone), ``classical``, ``ppocr`` (the PP-OCR peer, eval extra);
 besides the table, ``torch:VARIANT`` / ``torch:WEIGHTS.safetensors`` (eager PyTorch, train extra:
@@ -91,10 +91,10 @@ def _ppocr(threads: Threads) -> Segmenter:
     return PPOCRSegmenter()
 
 
-def _fused(threads: Threads, network: Segmenter | None = None) -> Segmenter:
+def _fused(threads: Threads, network: Segmenter) -> Segmenter:
     from mangaclean.backends.fused import FusedSegmenter
 
-    return FusedSegmenter(network or SEGMENTERS["net-int8"](threads), _line_detector(threads))
+    return FusedSegmenter(network, _line_detector(threads))
 
 
 def _lines(threads: Threads) -> Segmenter:
@@ -127,7 +127,6 @@ SEGMENTERS: dict[str, Callable[[Threads], Segmenter]] = {
     "classical": lambda threads: ClassicalSegmenter(),
     "ppocr": _ppocr,
     "lines": _lines,
-    "fused": _fused,
 }
 
 INPAINTERS: dict[str, Callable[[Threads], Inpainter]] = {
