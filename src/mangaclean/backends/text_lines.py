@@ -35,7 +35,8 @@ class TextLineDetector:
     x 255 (0 = no line)."""
 
     def __init__(self, path: Path, threads: int | None = None, long_side: int = LONG_SIDE):
-        self.session, self.manifest = _session(path, threads)
+        # no memory arena: the detector's working memory (about 100 MB) is not kept between pages
+        self.session, self.manifest = _session(path, threads, arena=False)
         spec = self.manifest["input"]
         self.mean = np.asarray(spec["mean"], np.float32) * 255.0
         self.std = np.asarray(spec["std"], np.float32) * 255.0
