@@ -72,8 +72,7 @@ def _auto_segmenter(threads: Threads) -> Segmenter:
     shipped = shipped_model("segmenter")
     if shipped is None:
         return ClassicalSegmenter()
-    network = OnnxSegmenter(shipped, threads)
-    return _fused(threads, network) if shipped_model("detector") else network
+    return _with_detector(OnnxSegmenter(shipped, threads), threads)
 
 
 def _auto_inpainter(threads: Threads) -> Inpainter:
@@ -91,7 +90,11 @@ def _ppocr(threads: Threads) -> Segmenter:
     return PPOCRSegmenter()
 
 
-def _fused(threads: Threads, network: Segmenter) -> Segmenter:
+def _with_detector(network: Segmenter, threads: Threads) -> Segmenter:
+    """``network`` and the shipped line detector decided per block, or ``network`` alone when no
+    detector ships."""
+    if shipped_model("detector") is None:
+        return network
     from mangaclean.backends.fused import FusedSegmenter
 
     return FusedSegmenter(network, _line_detector(threads))
@@ -153,8 +156,7 @@ def load_segmenter(name: str = "auto", threads: Threads = None) -> Segmenter:
         path = folder_model(Path(name), "segmenter")
         if path is None:
             raise ModelError(f"{name}: no segmenter listed in its defaults.json (see mangaclean learn)")
-        network = OnnxSegmenter(path, threads)  # in auto's place: with the line detector
-        return _fused(threads, network) if shipped_model("detector") else network
+        return _with_detector(OnnxSegmenter(path, threads), threads)  # in auto's place
     raise ModelError(
         f"unknown segmenter {name!r}; choose one of {tuple(SEGMENTERS)}, an .onnx file or a model folder"
     )

@@ -168,7 +168,7 @@ def box_rows(results) -> tuple[tuple[str, ...], list[list[str]]]:
                 _f(r.recall),
                 _f(d["mean_coverage"]),
                 _f(r.inside_share),
-                f"{r.pieces_share:.3f}",
+                _f(r.pieces_share),
                 _f(d["pages_per_second"], 2),
             ]
         )
