@@ -62,6 +62,14 @@ def test_grey_pages_pass_through():
     assert np.array_equal(contrast.text_gray(rgb), as_gray(rgb))
 
 
+def test_a_grey_page_with_colour_in_its_last_rows_is_a_colour_page(monkeypatch):
+    page = np.full((120, 160, 3), 250, np.uint8)
+    page[100:110, 40:120] = MAGENTA  # the only colour, in the last chunk looked at
+    monkeypatch.setattr(contrast, "CHUNK_PIXELS", 160 * 8)
+    gray = contrast.text_gray(page)
+    assert (gray[100:110, 40:120] < as_gray(page)[100:110, 40:120]).all()
+
+
 def test_chunks_match_one_pass(monkeypatch):
     page, _ = lettered(LAVENDER, MAGENTA, size=(97, 131))
     whole = contrast.text_gray(page)

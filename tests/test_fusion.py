@@ -117,3 +117,12 @@ def test_segmenters_by_name(name):
     page = np.full((120, 200), 250, np.uint8)
     probability = load_segmenter(name, 1).probability(page)
     assert probability.shape == page.shape and probability.dtype == np.uint8
+
+
+def test_auto_given_the_text_grey_answers_as_without_it():
+    from mangaclean.contrast import text_gray
+
+    page = np.full((300, 500, 3), (228, 222, 248), np.uint8)  # lavender paper, magenta lettering
+    cv2.putText(page, "HELLO WORLD", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (230, 30, 200), 4)
+    segmenter = load_segmenter("auto", 1)
+    assert np.array_equal(segmenter.probability(page, text_gray(page)), segmenter.probability(page))

@@ -38,22 +38,34 @@ CHUNK_PIXELS = 1 << 20  # pixels projected at once: bounded temporary memory on 
 
 def text_gray(page: np.ndarray) -> np.ndarray:
     """``(H, W)`` or ``(H, W, 3)`` uint8 RGB -> ``(H, W)`` uint8: the grey page for segmenting and
-    refining text. A grey page is returned as it is (the same array); a colour page gets its
-    ITU-R 601 luma (``io.as_gray``), darkened where its chroma distance from the nearest paper
-    colour exceeds its luma contrast with it (see the module's docstring). Works in row chunks:
-    besides the ``(H, W)`` result, temporary memory is about 10 MB at any page size.
+    refining text. A grey page is returned as it is (the same array), a grey page stored as RGB as
+    its luma; a colour page gets its ITU-R 601 luma (``io.as_gray``), darkened where its chroma
+    distance from the nearest paper colour exceeds its luma contrast with it (see the module's
+    docstring). Works in row chunks: besides the ``(H, W)`` result, temporary memory is about 10 MB
+    at any page size.
     """
     if page.ndim == 2:
         return page
-    papers = paper_colours(page)
     out = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    rows = max(1, CHUNK_PIXELS // max(page.shape[1], 1))
+    if _is_grey(page, rows):
+        return out
+    papers = paper_colours(page)
     if len(papers) == 0:
         return out
     step, base = _chroma_tables(papers)
-    rows = max(1, CHUNK_PIXELS // max(page.shape[1], 1))
     for y in range(0, page.shape[0], rows):
         _darken(page[y : y + rows], out[y : y + rows], step, base)
     return out
+
+
+def _is_grey(page: np.ndarray, rows: int) -> bool:
+    """Whether an RGB page ``(H, W, 3)`` uint8 is grey (a scan stored as RGB: every pixel's
+    saturation 0), looked at ``rows`` rows at a time; a colour page stops at its first colour chunk."""
+    for y in range(0, page.shape[0], rows):
+        if cv2.countNonZero(cv2.cvtColor(page[y : y + rows], cv2.COLOR_RGB2HSV)[..., 1]):
+            return False
+    return True
 
 
 def _chroma_tables(papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

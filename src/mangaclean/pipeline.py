@@ -56,8 +56,8 @@ class CleanResult:
 
 def text_mask(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> np.ndarray:
     """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes."""
-    probability = models.segmenter.probability(page)
-    return masks.refine_text_mask(text_gray(page), probability, options.threshold)
+    gray = text_gray(page)
+    return masks.refine_text_mask(gray, models.segmenter.probability(page, gray), options.threshold)
 
 
 def clean_page(
@@ -79,7 +79,7 @@ def clean_page(
     gray = text_gray(page)  # colour lettering: contrast from paper in hue too, not only in luma
     if tight is None and removal is None:
         with _timed(timings, "segment"):
-            probability = models.segmenter.probability(page)
+            probability = models.segmenter.probability(page, gray)
         with _timed(timings, "refine"):
             tight = masks.refine_text_mask(gray, probability, options.threshold)
             del probability  # 48 MB on a 6000x8000 scan

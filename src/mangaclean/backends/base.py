@@ -17,10 +17,12 @@ class Segmenter(Protocol):
 
     name: str
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
         """Text probability per pixel.
 
         page: ``(H, W)`` grayscale or ``(H, W, 3)`` RGB, uint8.
+        gray: ``contrast.text_gray(page)`` when the caller has it, so that a segmenter reading the
+        text grey does not derive it again (ignored by those that read the page).
         returns: ``(H, W)`` uint8, the probability times 255 (255 = text): a quarter of float32's
         memory, which matters on large scans.
         """

@@ -30,8 +30,8 @@ class ClassicalSegmenter:
 
     name = "classical"
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
-        gray = as_gray(page)
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
+        gray = as_gray(page)  # plain luma, as measured (the text grey is not used)
         bright = (gray > PAPER).astype(np.uint8)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
         text = np.zeros(gray.shape, dtype=bool)

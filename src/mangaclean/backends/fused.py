@@ -20,6 +20,7 @@ class FusedSegmenter:
         self.level = probability_level(threshold)
         self.name = f"{network.name} + {detector.name}"
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
-        net = self.network.probability(page)
-        return fusion.fuse(text_gray(page), net, self.detector.lines(page), self.level)
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
+        gray = text_gray(page) if gray is None else gray
+        net = self.network.probability(page, gray)
+        return fusion.fuse(gray, net, self.detector.lines(page), self.level)

@@ -73,6 +73,6 @@ class PPOCRSegmenter:
             return np.zeros((0, 4, 2), dtype=np.float64)
         return np.asarray(boxes, dtype=np.float64) / scale
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
-        glyphs = boxes_to_glyphs(as_gray(page), self.detect(page))
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
+        glyphs = boxes_to_glyphs(as_gray(page), self.detect(page))  # plain luma, as measured
         return glyphs.astype(np.uint8) * 255

@@ -89,7 +89,7 @@ class LinesSegmenter:
         self.detector = detector
         self.name = detector.name
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
-        gray = as_gray(page)
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
+        gray = as_gray(page)  # plain luma, as measured (the text grey is not used)
         lines = cv2.resize(self.detector.lines(page), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
         return regions_to_glyphs(gray, lines > 0).view(np.uint8) * np.uint8(255)

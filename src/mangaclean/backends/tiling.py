@@ -66,8 +66,10 @@ class TiledSegmenter:
             return self.max_short_side / short
         return max(long, self.min_long_side) / long
 
-    def probability(self, page: np.ndarray) -> np.ndarray:
+    def probability(self, page: np.ndarray, gray: np.ndarray | None = None) -> np.ndarray:
         h, w = page.shape[:2]
+        if self.channels == 1:  # the text grey, derived once at the page's size
+            page = text_gray(page) if gray is None else gray
         scale = self.working_scale(h, w)
         if scale == 1.0:
             return self._tiled(page)
@@ -78,7 +80,8 @@ class TiledSegmenter:
         return cv2.resize(probability, (w, h), interpolation=grow if scale < 1 else shrink)
 
     def _tiled(self, page: np.ndarray) -> np.ndarray:
-        image = text_gray(page)[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
+        """page: ``(h, w)`` text grey (one-channel networks) or ``(h, w[, 3])`` RGB."""
+        image = page[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
         h, w = image.shape[1:]
         out = np.empty((h, w), np.float32)
         windows = list(tiles(h, w, self.tile, self.overlap))
