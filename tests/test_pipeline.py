@@ -385,3 +385,14 @@ def test_a_block_that_fills_its_window_has_a_finite_stroke():
 
     stroke = maskops.stroke_width(np.ones((20, 30), bool))
     assert 0 < stroke < 30 and 2 <= maskops.margin_for(stroke) <= 8
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_composite_in_bands_keeps_only_removal_pixels(monkeypatch, channels):
+    rng = np.random.default_rng(5)
+    shape = (37, 23) if channels == 1 else (37, 23, 3)
+    original, edited = rng.integers(0, 256, shape, np.uint8), rng.integers(0, 256, shape, np.uint8)
+    removal = rng.random((37, 23)) < 0.3
+    wanted = np.where(removal if channels == 1 else removal[..., None], edited, original)
+    monkeypatch.setattr(remove, "COMPOSITE_PIXELS", 23 * 4 + 5)  # bands of 4 rows, the last short
+    assert np.array_equal(remove.composite(original, edited, removal), wanted)

@@ -91,6 +91,7 @@ def clean_page(
             tight = removal
         if options.scope == "balloons":
             blocks, removal = regions.balloon_text(blocks, removal.shape)
+    del gray  # a colour page's: 48 MB on a 6000x8000 scan
     edited = page.copy()
     with _timed(timings, "fill"):
         textured = remove.fill_flat_blocks(edited, blocks, options.fill)

@@ -18,6 +18,7 @@ MIN_CONTEXT = 32
 # Crops larger than this (px a side) are inpainted in tiles that overlap by TILE_OVERLAP px.
 MAX_CROP = 1536
 TILE_OVERLAP = 128
+COMPOSITE_PIXELS = 1 << 20  # pixels composited at once
 
 
 def fill_flat(pixels: np.ndarray, region: TextRegion, colour: tuple[int, ...]) -> None:
@@ -86,9 +87,14 @@ def inpaint_mask(pixels: np.ndarray, hole: np.ndarray, inpainter: Inpainter) -> 
 
 def composite(original: np.ndarray, edited: np.ndarray, removal: np.ndarray) -> np.ndarray:
     """``edited`` with every pixel outside ``removal`` reset to ``original`` (the safety
-    invariant: only removal pixels may change), in place; returns ``edited``."""
-    keep = ~removal if edited.ndim == 2 else ~removal[..., None]
-    np.copyto(edited, original, where=keep)
+    invariant: only removal pixels may change), in place, in bands of rows (no page-sized
+    temporary); returns ``edited``."""
+    rows = max(1, COMPOSITE_PIXELS // max(removal.shape[1], 1))
+    for y in range(0, removal.shape[0], rows):
+        keep = ~removal[y : y + rows]
+        np.copyto(
+            edited[y : y + rows], original[y : y + rows], where=keep if edited.ndim == 2 else keep[..., None]
+        )
     return edited
 
 
