@@ -35,6 +35,13 @@ def test_cyclical_schedule_spans_the_seed_range():
     assert rates[0] == rates[100] and rates[50] == pytest.approx(1e-2)
 
 
+def test_a_time_budget_spans_one_cycle():
+    config = TrainConfig(optimizer="sgd", lr=1e-2, lr_min=1e-4, cycle_steps=100, steps=10**6, minutes=5)
+    assert lr_at(7, config, spent=0.0) == pytest.approx(1e-4)
+    assert lr_at(7, config, spent=0.5) == pytest.approx(1e-2)  # whatever the step
+    assert lr_at(900, config, spent=1.0) == lr_at(5, config, spent=2.0) == pytest.approx(1e-4)
+
+
 def test_a_time_budget_drives_the_cosine_schedule():
     config = TrainConfig(optimizer="adamw", lr=1e-3, lr_min=1e-4, warmup_steps=10, steps=10**6, minutes=5)
     assert lr_at(0, config, spent=0.0) == pytest.approx(1e-4)  # warm-up still counts steps

@@ -13,12 +13,16 @@ def lr_at(step: int, config: TrainConfig, spent: float | None = None) -> float:
     """The learning rate at ``step``.
 
     sgd: the original design's cyclical (triangular) rate between ``lr_min`` and ``lr``, period
-    ``cycle_steps``.
+    ``cycle_steps``; for a run with a time budget, one cycle over the budget (``spent``: the share
+    of the budget used, 0-1), so that a slow network is not stopped before its rate has risen.
     adamw: linear warm-up over ``warmup_steps`` then cosine decay to ``lr_min`` at ``steps``, or,
-    for a run with a time budget, as ``spent`` (the share of the budget used, 0-1) reaches 1.
+    for a run with a time budget, as ``spent`` reaches 1.
     """
     if config.optimizer == "sgd":
-        position = (step % config.cycle_steps) / config.cycle_steps  # 0 -> 1 over a cycle
+        if spent is None:
+            position = (step % config.cycle_steps) / config.cycle_steps  # 0 -> 1 over a cycle
+        else:
+            position = min(1.0, spent)
         triangle = 1.0 - abs(2.0 * position - 1.0)
         return config.lr_min + (config.lr - config.lr_min) * triangle
     if step < config.warmup_steps:
