@@ -53,20 +53,6 @@ def test_tiled_segmentation_matches_whole_page(exported):
     assert np.array_equal(no_arena.probability(page), tiled)  # nothing to shrink: still runs
 
 
-def test_a_page_of_a_tiles_area_runs_in_one_pass(exported, monkeypatch):
-    folder, _ = exported
-    segmenter = OnnxSegmenter(folder / "seg_tiny.onnx", threads=1, tile=128, overlap=32, min_long_side=1)
-    shapes = []
-    run = segmenter._logits
-    monkeypatch.setattr(
-        segmenter, "_logits", lambda image, release=False: shapes.append(image.shape) or run(image)
-    )
-    segmenter.probability(manga_page(2, 160, 100)[0])  # 16,000 px <= 128 x 128, though 160 > 128
-    assert shapes == [(1, 160, 100)]
-    segmenter.probability(manga_page(3, 180, 100)[0])  # 18,000 px: tiles
-    assert len(shapes) > 2
-
-
 @pytest.mark.parametrize("length", [1, 100, 128, 129, 1000])
 def test_tile_spans_cover_once(length):
     covered = np.zeros(length, int)

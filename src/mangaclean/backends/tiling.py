@@ -44,9 +44,9 @@ class TiledSegmenter:
     the short side, so that a webtoon strip or a two-page spread keeps its lettering's size), one
     whose long side is under ``min_long_side`` is enlarged to it (small web pages), and the
     probabilities are resized back; the caller's binarisation runs at full resolution.
-    An input of at most a tile's area (``tile`` squared: a 1170x827 page) runs whole; larger
-    ones run in overlapping tiles, each keeping only its centre (``overlap`` px of context each
-    side are discarded), so memory is bounded whatever the page size and no seam appears.
+    Larger inputs run in overlapping tiles; each tile keeps only its centre (``overlap`` px of
+    context each side are discarded), so memory is bounded whatever the page size and no seam
+    appears.
     """
 
     name: str
@@ -84,10 +84,7 @@ class TiledSegmenter:
         image = page[None] if self.channels == 1 else np.moveaxis(as_rgb(page), 2, 0)
         h, w = image.shape[1:]
         out = np.empty((h, w), np.float32)
-        if h * w <= self.tile * self.tile:  # a tile's area, in one pass: no overlap computed twice
-            windows = [((slice(0, h), slice(0, w)), (slice(0, h), slice(0, w)))]
-        else:
-            windows = list(tiles(h, w, self.tile, self.overlap))
+        windows = list(tiles(h, w, self.tile, self.overlap))
         for index, (read, keep) in enumerate(windows):
             last_of_many = len(windows) > 1 and index == len(windows) - 1
             logits = self._logits(image[(slice(None), *read)], release=last_of_many)
