@@ -79,19 +79,16 @@ def run_summary(run: Path) -> dict:
 
 def size_and_cost(variant: str) -> dict:
     """Parameters (M) and GFLOPs (2 per multiply-add) of one forward pass on a 827x1170 page
-    (1 x 1 x 1184 x 832 after padding to a multiple of 32)."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
+    (1184 x 832 after padding to a multiple of 32), counted as ``benchmarks/measure.py`` does."""
+    from runner import gflops, params
 
-    from mangaclean.models.registry import build_model
+    from mangaclean.models.registry import model_config
 
-    model = build_model(variant).eval()
-    params = sum(p.numel() for p in model.parameters()) / 1e6
-    with torch.device("meta"):
-        meta = build_model(variant).eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        meta(torch.empty(1, 1, 1184, 832, device="meta"))
-    return {"params_m": round(params, 3), "gflops_827x1170": round(counter.get_total_flops() / 1e9, 1)}
+    config = model_config(variant)
+    return {
+        "params_m": round(params("segmenter", config) / 1e6, 3),
+        "gflops_827x1170": round(gflops("segmenter", config, (1184, 832)), 1),
+    }
 
 
 def export(run: Path, variant: str, models: Path, calibration: Path) -> tuple[Path, Path]:

@@ -226,35 +226,11 @@ def block_memory() -> list[str]:
     return table(header, rows)  # the run column links each JSON; its command is under the speed table
 
 
-def block_review_learn() -> list[str]:
-    """Issue 22's re-clean times and load run; issue 24's learned models side by side."""
-    lines = []
-    review = load("review")
-    if review is None:
-        lines += missing("review", "python benchmarks/review_bench.py")
-    else:
-        by_size: dict[str, list[dict]] = {}
-        for row in review["reclean"]:
-            by_size.setdefault(row["size"], []).append(row)
-        header = ["page size", "edits timed", "**re-clean s** (median, worst kind)", "whole page again s"]
-        rows = [
-            [size, str(len(group))]
-            + [f"**{f(max(r['reclean_s_median'] for r in group), 2)}**"]
-            + [f(max(r["whole_page_with_edited_mask_s_median"] for r in group), 2)]
-            for size, group in by_size.items()
-        ]
-        run = review["load"]
-        edits = run["latency_ms"]["edits"]
-        said = (
-            f"- Load: {run['clients']} clients for {run['seconds']:g} s: {run['requests']} requests, "
-            f"{run['edits_acknowledged']} edits, **{run['edits_lost']} lost, {run['errors']} errors**; "
-            f"an edit stored in {f(edits['p50'], 0)} ms (p95 {f(edits['p95'], 0)}); "
-            f"load average {_load_average(review)} on 2 cores (a shared machine)."
-        )
-        lines += [*table(header, rows), "", said, "- " + source("review", review), ""]
+def block_learn() -> list[str]:
+    """Issue 24's learned models side by side with the shipped default."""
     series = load("learn_series")
     if series is None:
-        return lines + missing("learn_series", "python benchmarks/learn_series.py")
+        return missing("learn_series", "python benchmarks/learn_series.py")
     header = ["model", "series F1", "series tolerant F1", "**real-dev F1**", "real-dev tolerant F1", "steps"]
     header += ["learn min (wall)", "peak RSS MB (largest process)"]
     rows = []
@@ -265,7 +241,30 @@ def block_review_learn() -> list[str]:
             + [str(row["learn"].get("steps", "-")), f(cost.get("wall_s", float("nan")) / 60, 1)]
             + [f(cost.get("peak_rss_mb_largest_process"), 0)]
         )
-    return [*lines, *table(header, rows), "", source("learn_series", series)]
+    return [*table(header, rows), "", source("learn_series", series)]
+
+
+def block_model_selection() -> list[str]:
+    """Issue 23: the seed's segmenters trained under one budget, next to the shipped network."""
+    data = load("model_selection")
+    if data is None:
+        return missing("model_selection", "python benchmarks/model_selection.py")
+    header = ["variant", "params M", "GFLOPs (827x1170)", "training", "synthetic val F1 (step)"]
+    header += ["**real-dev F1** int8 / fp32", "tolerant F1 int8 / fp32", "box recall int8 / fp32"]
+    header += ["segment ms int8 / fp32"]
+    rows = []
+    for row in data["rows"]:
+        i8, f32, ms = row["real_dev_int8"], row["real_dev_fp32"], row["bench"]
+        trained = row.get("training") or f"{row['steps']} steps in {row['training_minutes']:g} min"
+        val = row.get("synthetic_val")
+        rows.append(
+            [f"`{row['variant']}`", f(row["params_m"], 2), f(row["gflops_827x1170"], 1), trained]
+            + [f"{f(val['f1'])} ({row['best_step']})" if val else "-"]
+            + [f"**{f(i8['f1'])}** / {f(f32['f1'])}", f"{f(i8['tolerant_f1'])} / {f(f32['tolerant_f1'])}"]
+            + [f"{f(i8['box_recall'])} / {f(f32['box_recall'])}"]
+            + [f"{f(ms['int8'] * 1000, 0)} / {f(ms['fp32'] * 1000, 0)}"]
+        )
+    return [*table(header, rows), "", source("model_selection", data)]
 
 
 def _robustness_target_rows() -> list[list[str]]:
@@ -578,7 +577,8 @@ BLOCKS = {
     "balloons": block_balloons,
     "speed": block_speed,
     "memory": block_memory,
-    "review_learn": block_review_learn,
+    "learn": block_learn,
+    "model_selection": block_model_selection,
 }
 
 
