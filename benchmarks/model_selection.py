@@ -184,7 +184,7 @@ def score(out: Path, json_path: Path | None) -> None:
     shipped = {
         "variant": "seg_mnv2_light (shipped)",
         **size_and_cost("seg_mnv2_light"),
-        "training": "fine-tuned in many rounds: docs/notes/2026-11-24-segmenter-rounds.md",
+        "training": "many rounds (segmenter-rounds note)",
     }
     for row in [shipped, *rows]:
         key = "shipped" if row is shipped else row["variant"]
