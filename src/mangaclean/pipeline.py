@@ -54,9 +54,12 @@ class CleanResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def text_mask(page: np.ndarray, models: Models, options: CleanOptions = CleanOptions()) -> np.ndarray:
-    """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes."""
-    gray = text_gray(page)
+def text_mask(
+    page: np.ndarray, models: Models, options: CleanOptions = CleanOptions(), gray: np.ndarray | None = None
+) -> np.ndarray:
+    """The tight text mask (glyph pixels) of a page: ``(H, W)`` bool. What ``mangaclean mask`` writes.
+    gray: the page's ``contrast.text_gray`` when the caller has it (derived here otherwise)."""
+    gray = text_gray(page) if gray is None else gray
     return masks.refine_text_mask(gray, models.segmenter.probability(page, gray), options.threshold)
 
 

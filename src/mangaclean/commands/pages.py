@@ -90,9 +90,9 @@ def process(job: PageJob) -> Outcome:
             page = read_image(job.source, settings.max_pixels)
         outcome.timings["read"] = time.perf_counter() - start
         if settings.roles == ("mask_only",):
-            mask = text_mask(page.pixels, models, settings.options)
+            gray = text_gray(page.pixels)  # once, for the segmenter and the removal mask
+            mask = text_mask(page.pixels, models, settings.options, gray)
             if settings.removal_mask:
-                gray = text_gray(page.pixels)
                 _, mask = find_regions(page.pixels, gray, mask, settings.options.dilate)
             outcome.files["mask_only"] = encode_mask(mask)
             return outcome
