@@ -18,11 +18,13 @@ def paper(height=200, width=300, tone=245):
 
 
 def glyphs(gray, x, y, count, size=12, gap=6):
-    """Draw ``count`` glyph-like squares in a row; return their ``(H, W)`` bool mask."""
+    """Draw ``count`` glyph-like crosses in a row; return their ``(H, W)`` bool mask."""
     mask = np.zeros(gray.shape, bool)
+    stroke = max(2, size // 4)  # a quarter of the glyph wide
     for i in range(count):
         x0 = x + i * (size + gap)
-        mask[y : y + size, x0 + 3 : x0 + size - 3] = True  # a vertical bar...
+        left = x0 + (size - stroke) // 2
+        mask[y : y + size, left : left + stroke] = True  # a bar...
         mask[y + size // 2 - 1 : y + size // 2 + 2, x0 : x0 + size] = True  # ...crossed: a "+"
     gray[mask] = 20
     return mask
@@ -63,6 +65,23 @@ def test_several_glyphs_on_paper_stand_without_the_detector():
     net = np.where(word, 255, 0).astype(np.uint8)
     fused = fusion.fuse(gray, net, np.zeros_like(gray), LEVEL)
     assert (fused[word] == 255).all()
+
+
+def test_big_round_dots_are_art_even_in_a_detected_line_an_ellipsis_is_not():
+    gray = paper(400, 600)
+    buttons = np.zeros(gray.shape, np.uint8)
+    for y in (80, 140, 200):  # a snowman's buttons: a column of discs 24 px across (4% of the page)
+        cv2.circle(buttons, (100, y), 12, 1, -1)
+    dots = np.zeros(gray.shape, np.uint8)
+    for x in (300, 310, 320):  # an ellipsis: dots 4 px across (0.7% of the page)
+        cv2.circle(dots, (x, 150), 2, 1, -1)
+    buttons, dots = buttons.view(bool), dots.view(bool)
+    gray[buttons | dots] = 20
+    net = np.where(buttons | dots, 255, 0).astype(np.uint8)
+    lines = line_over(gray.shape, 84, 64, 116, 216) | line_over(gray.shape, 294, 144, 326, 156)
+    fused = fusion.fuse(gray, net, lines, LEVEL)
+    assert not fused[buttons].any()
+    assert (fused[dots] >= LEVEL).all()
 
 
 def test_a_sure_line_on_paper_is_text_a_line_on_art_is_not():

@@ -10,6 +10,8 @@ grouped into blocks (glyphs within ``GAP`` of each other), and
 - a block only the network finds is text when it reads as lettering on its own: several glyphs
   (``MIN_GLYPHS`` components) on flat paper; a lone blob or marks over art (an eye, a button)
   are left;
+- a block of nothing but big solid dots (``DOT``) is art (a snowman's buttons, which the detector
+  may take for a line), never punctuation, whose dots are a few px;
 - a line only the detector finds is text when it lies on flat paper (a balloon) and the
   detector is sure of it (``LINE_SCORE``); lines over art are left.
 
@@ -35,6 +37,11 @@ GAP = 4
 CONFIRM = 0.3
 # A block the detector did not confirm is kept with at least this many glyph components on paper.
 MIN_GLYPHS = 3
+# A solid round mark at least this share of the page's long side is a drawn dot (a button, a pupil),
+# not punctuation: an ellipsis' dots are a few px on a page (about 0.4% of its long side).
+DOT = 0.015
+# A block is such dots when they hold this share of its marked pixels (a button and its shadow).
+DOT_SHARE = 0.8
 # A line the network did not find is kept on paper with at least this mean detector score.
 LINE_SCORE = 0.6
 # A line that confirms a block is taken whole if it lies on paper or the network marked at
@@ -81,6 +88,8 @@ def fuse(gray: np.ndarray, net: np.ndarray, lines: np.ndarray, level: int) -> np
             continue  # marks far smaller than the line is thick: an area of the art, not a line
         if kinds[index] == CONFIRMED and not (net[window][glyphs] >= level).mean() >= COVERED:
             continue  # the network saw little of this line, and it is not on paper: art around a blob
+        if _drawn_dots(gray[window], glyphs, DOT * max(height, width)):
+            continue  # a column of buttons
         out[window][glyphs] = 255
     return out
 
@@ -104,6 +113,8 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
         x, y, w, h, _ = stats[index]
         window = (slice(y, y + h), slice(x, x + w))
         mine = (labels[window] == index) & text[window]
+        if _drawn_dots(gray[window], mine, DOT * max(gray.shape)):
+            continue  # buttons, pupils: whatever the detector says of a column of them
         touched = line_labels[window][mine]
         if np.count_nonzero(touched) >= CONFIRM * touched.size:
             keep_block[index] = True
@@ -178,6 +189,39 @@ def _glyph_extent(glyphs: np.ndarray) -> float:
 def _glyph_count(mask: np.ndarray) -> int:
     """Connected components of a block's text pixels ``(h, w)`` bool."""
     return cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0] - 1
+
+
+def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
+    """Whether a block's text pixels ``mask`` ``(h, w)`` bool are mostly (DOT_SHARE) solid round
+    dots of ink at least ``size`` px across: a solid mark (filling 60% of its box) whose ink (the
+    dark side of Otsu's threshold in its box of ``gray`` ``(h, w)`` uint8) is one blob of about
+    its area, convex (hull filled to 90%), about as wide as high (0.75) and filling 65% of its
+    box (a disc: 79%); a bold glyph that the network marked as a blob still has strokes and
+    counters in its ink."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    dots = 0
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if max(w, h) < size or min(w, h) < 0.75 * max(w, h) or area < 0.6 * w * h:
+            continue
+        box = gray[y : y + h, x : x + w]
+        _, ink = cv2.threshold(box, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        blob_count, blobs, blob_stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        if blob_count < 2:
+            continue
+        largest = 1 + int(np.argmax(blob_stats[1:, 4]))
+        bx, by, bw, bh, blob_area = blob_stats[largest]
+        points = cv2.findNonZero((blobs == largest).astype(np.uint8))
+        hull = cv2.contourArea(cv2.convexHull(points))
+        if (
+            0.7 * area <= blob_area <= 1.4 * area  # the mark is this blob of ink, not art around it
+            and blob_area >= 0.9 * max(hull, 1.0)
+            and blob_area >= 0.65 * bw * bh
+            and min(bw, bh) >= 0.75 * max(bw, bh)
+            and max(bw, bh) >= size
+        ):
+            dots += area
+    return dots >= DOT_SHARE * stats[1:, 4].sum()
 
 
 def _on_paper(gray: np.ndarray, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
