@@ -36,6 +36,15 @@ def test_outside_mask_byte_identical_colour(models):
     _check_untouched(page, result)
 
 
+def test_a_grey_page_stored_as_rgb_comes_back_rgb_cleaned_as_the_grey_page(models):
+    page, _ = manga_page(3)
+    rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)
+    grey, stored = clean_page(page, models), clean_page(rgb, models)
+    assert stored.page.shape == rgb.shape and np.array_equal(stored.mask, grey.mask)
+    assert np.array_equal(stored.page, cv2.cvtColor(grey.page, cv2.COLOR_GRAY2RGB))
+    _check_untouched(rgb, stored)
+
+
 def test_balloon_text_removed_to_paper(models):
     page, truth = manga_page(5)
     result = clean_page(page, models)

@@ -59,6 +59,12 @@ def text_gray(page: np.ndarray) -> np.ndarray:
     return out
 
 
+def is_grey(page: np.ndarray) -> bool:
+    """Whether a page ``(H, W)`` / ``(H, W, 3)`` uint8 is grey: one channel, or three equal ones
+    (a scan stored as RGB, whose luma is then exactly its value)."""
+    return page.ndim == 2 or _is_grey(page, max(1, CHUNK_PIXELS // max(page.shape[1], 1)))
+
+
 def _is_grey(page: np.ndarray, rows: int) -> bool:
     """Whether an RGB page ``(H, W, 3)`` uint8 is grey (a scan stored as RGB: every pixel's
     saturation 0), looked at ``rows`` rows at a time; a colour page stops at its first colour chunk."""
