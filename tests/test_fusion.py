@@ -84,6 +84,21 @@ def test_big_round_dots_are_art_even_in_a_detected_line_an_ellipsis_is_not():
     assert (fused[dots] >= LEVEL).all()
 
 
+@pytest.mark.parametrize("other_ink", [False, True])
+def test_marks_alone_in_a_balloon_are_its_lettering(other_ink):
+    gray = paper(400, 600)
+    cv2.ellipse(gray, (300, 200), (60, 40), 0, 0, 360, 20, 2)  # the balloon's outline
+    marks = np.zeros(gray.shape, bool)
+    marks[185:203, 298:302] = True  # "!": a bar...
+    marks[207:211, 298:302] = True  # ...and its dot: two marks, fewer than MIN_GLYPHS
+    gray[marks] = 20
+    if other_ink:
+        gray[190:210, 330:333] = 20  # something else drawn in it: not a balloon of "!" alone
+    net = np.where(marks, 255, 0).astype(np.uint8)
+    fused = fusion.fuse(gray, net, np.zeros_like(gray), LEVEL)
+    assert (fused[marks] >= LEVEL).all() != other_ink
+
+
 def test_a_sure_line_on_paper_is_text_a_line_on_art_is_not():
     gray = paper()
     on_paper = glyphs(gray, 30, 30, 3)

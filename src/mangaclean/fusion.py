@@ -42,6 +42,13 @@ MIN_GLYPHS = 3
 DOT = 0.015
 # A block is such dots when they hold this share of its marked pixels (a button and its shadow).
 DOT_SHARE = 0.8
+# A balloon: an enclosed region of light paper (not touching the page's edge) of at most this
+# share of the page, filling BALLOON_SOLID of its convex hull; marks alone in one ("!?", an
+# ellipsis), within BALLOON_CENTRE of its middle (a share of its box), are its lettering.
+BALLOON_AREA, BALLOON_SOLID, BALLOON_CENTRE = 0.08, 0.9, 0.25
+# A balloon's paper is at least this light, unblurred: a thin outline, blurred and shrunk to the
+# working size, stays darker and closes it.
+BALLOON_LIGHT = 215
 # A line the network did not find is kept on paper with at least this mean detector score.
 LINE_SCORE = 0.6
 # A line that confirms a block is taken whole if it lies on paper or the network marked at
@@ -107,6 +114,7 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
     components = cv2.connectedComponentsWithStats
     line_count, line_labels, line_stats, _ = components((lines > 0).view(np.uint8), connectivity=8)
     count, labels, stats, _ = components(grow(text, GAP).view(np.uint8), connectivity=8)
+    balloons = components((gray >= BALLOON_LIGHT).view(np.uint8), connectivity=4)
     keep_block = np.zeros(count, bool)
     kinds = np.zeros(line_count, np.uint8)
     for index in range(1, count):
@@ -119,7 +127,9 @@ def decide(gray: np.ndarray, text: np.ndarray, lines: np.ndarray):
         if np.count_nonzero(touched) >= CONFIRM * touched.size:
             keep_block[index] = True
             kinds[np.unique(touched)] = CONFIRMED
-        elif _glyph_count(mine) >= MIN_GLYPHS and _on_paper(paper, labels, index, stats[index]):
+        elif _on_paper(paper, labels, index, stats[index]) and (
+            _glyph_count(mine) >= MIN_GLYPHS or _alone_in_balloon(balloons, labels, index, stats[index])
+        ):
             keep_block[index] = True
     kinds[0] = 0
     for index in range(1, line_count):
@@ -189,6 +199,51 @@ def _glyph_extent(glyphs: np.ndarray) -> float:
 def _glyph_count(mask: np.ndarray) -> int:
     """Connected components of a block's text pixels ``(h, w)`` bool."""
     return cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0] - 1
+
+
+def _alone_in_balloon(balloons, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
+    """Whether block ``index`` of ``labels`` holds every mark of the balloon it sits in.
+
+    balloons: ``cv2.connectedComponentsWithStats`` of the page's light paper (4-connected, so a
+    balloon's outline closes it). The block's ring must lie in one such region that does not
+    touch the page's edge, covers at most BALLOON_AREA of the page and is rounded (a face
+    between hair and eyes is not), the block must sit in its middle, and the ink enclosed in the
+    region (its holes) must be the block's."""
+    _, light, light_stats, _ = balloons
+    x, y, w, h, _ = stat
+    pad = 2 * RING + 2
+    y0, x0 = max(y - pad, 0), max(x - pad, 0)
+    window = (slice(y0, min(y + h + pad, light.shape[0])), slice(x0, min(x + w + pad, light.shape[1])))
+    mine = labels[window] == index
+    ring = grow(mine, 2 * RING) & ~grow(mine, RING)
+    around = light[window][ring]
+    region = int(np.bincount(around).argmax()) if around.size else 0
+    if region == 0 or (around == region).mean() < PAPER_SHARE:
+        return False
+    rx, ry, rw, rh, area = light_stats[region]
+    height, width = light.shape
+    if rx == 0 or ry == 0 or rx + rw == width or ry + rh == height or area > BALLOON_AREA * height * width:
+        return False
+    centre = ((x + w / 2 - rx) / rw, (y + h / 2 - ry) / rh)
+    if max(abs(centre[0] - 0.5), abs(centre[1] - 0.5)) > BALLOON_CENTRE:
+        return False
+    inside = light[ry : ry + rh, rx : rx + rw] == region
+    outline = cv2.findContours(inside.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    if area < BALLOON_SOLID * cv2.contourArea(cv2.convexHull(np.concatenate(outline))):
+        return False  # not a rounded balloon: a face between hair and eyes, a gap in the art
+    holes = _holes(inside)
+    ys, xs = np.nonzero(grow(mine, GAP))
+    ys, xs = ys + y0 - ry, xs + x0 - rx  # the block's pixels in the region's box
+    keep = (ys >= 0) & (ys < rh) & (xs >= 0) & (xs < rw)
+    ours = np.count_nonzero(holes[ys[keep], xs[keep]])
+    return ours >= 0.9 * np.count_nonzero(holes)
+
+
+def _holes(region: np.ndarray) -> np.ndarray:
+    """The pixels ``region`` ``(h, w)`` bool encloses (not reachable from the box's edge)."""
+    outside = np.pad(~region, 1, constant_values=True).view(np.uint8)
+    count, parts = cv2.connectedComponents(outside, connectivity=8)
+    return (parts[1:-1, 1:-1] != parts[0, 0]) & ~region
 
 
 def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
