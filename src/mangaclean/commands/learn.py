@@ -44,13 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--freeze-encoder", action="store_true", help="train the pooling, decoder and head only"
     )
     parser.add_argument(
-        "--keep-start",
-        type=float,
-        default=0.0,
-        help="weight of the starting network's own output as a target away from the text, so it does "
-        "not start marking art it left alone (default 0)",
-    )
-    parser.add_argument(
         "--base", help="fp32 .onnx (with its .json manifest) to start from (default: shipped)"
     )
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -85,7 +78,6 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         workers=args.workers,
         freeze_encoder=args.freeze_encoder,
-        keep_start=args.keep_start,
     )
     pairs = (args.raw_dir, args.clean_dir) if args.raw_dir else None
     show = None if args.quiet else Progress(sys.stderr)

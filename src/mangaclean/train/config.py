@@ -52,9 +52,6 @@ class TrainConfig:
     freeze_encoder_steps: int = 0
     init: str | None = None  # a best.safetensors of an earlier run, or an fp32 .onnx (freeze_bn)
     freeze_bn: bool = False  # BatchNorms keep their statistics (eval mode) while training
-    # weight of the starting network's own probability as a target outside the text (seg, with init):
-    # what it left alone stays left alone (losses.keep_outside_text)
-    keep_start: float = 0.0
     # segmentation loss
     loss: str = "bce+logdice"
     pos_weight: float = 1.0
@@ -92,8 +89,6 @@ class TrainConfig:
             raise UsageError(f"unknown segmentation loss {unknown}; use {'+'.join(SEG_LOSSES)} parts")
         if self.minutes is not None and self.minutes <= 0:
             raise UsageError(f"minutes must be positive, not {self.minutes}")
-        if self.keep_start and (self.task != "seg" or not self.init):
-            raise UsageError("keep_start needs a segmentation run that starts from init weights")
         if self.optimizer not in ("sgd", "adamw"):
             raise UsageError(f"optimizer must be sgd or adamw, not {self.optimizer!r}")
 

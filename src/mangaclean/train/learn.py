@@ -59,8 +59,7 @@ class LearnOptions:
     """How to learn. ``base``: an fp32 ``.onnx`` with its manifest (None = the shipped segmenter);
     ``holdout``: share of the pages kept for validation; ``synth_share``: share of each batch
     drawn from synthetic pages; ``minutes``: training time (export and checks come on top);
-    ``freeze_encoder``: train the pooling, decoder and head only; ``keep_start``: weight of the
-    starting network's own output as the target away from the text (``losses.keep_outside_text``)."""
+    ``freeze_encoder``: train the pooling, decoder and head only."""
 
     minutes: float = 20.0
     holdout: float = 0.2
@@ -74,7 +73,6 @@ class LearnOptions:
     threads: int | None = None
     workers: int = 2
     freeze_encoder: bool = False
-    keep_start: float = 0.0
 
     def check(self) -> None:
         if not 0 < self.holdout < 1 or not 0 <= self.synth_share < 1 or self.minutes <= 0 or self.lr <= 0:
@@ -151,7 +149,6 @@ def learn(
         init=str(base),
         freeze_bn=True,
         freeze_encoder_steps=config_steps if options.freeze_encoder else 0,
-        keep_start=options.keep_start,
         val_every=100,
         val_size=64,
         checkpoint_every=50,

@@ -58,7 +58,6 @@ def train(config: TrainConfig, resume: bool = True, progress: Callable[[dict], N
     torch.manual_seed(config.seed)
     out = Path(config.out_dir)
     model = build_for_training(config).to(device)
-    start = _frozen_copy(model) if config.keep_start else None  # the starting weights, before any resume
     optimizer = schedule.make_optimizer(model, config)
     step, best, spent = 0, {}, 0.0
     if resume and (out / "last.pt").is_file():
@@ -82,7 +81,7 @@ def train(config: TrainConfig, resume: bool = True, progress: Callable[[dict], N
             _set_encoder_frozen(model, frozen)
         seconds = spent + time.perf_counter() - started
         schedule.set_lr(optimizer, schedule.lr_at(step, config, seconds / budget if budget else None))
-        loss, parts = _train_step(model, optimizer, batch, config, device, start)
+        loss, parts = _train_step(model, optimizer, batch, config, device)
         step, seen = step + 1, seen + config.batch_size
         seconds = spent + time.perf_counter() - started
         last = step == config.steps or _out_of_time(seconds, budget, world)
@@ -172,23 +171,14 @@ def _finish(out: Path, rank: int, world: int) -> None:
         dist.destroy_process_group()
 
 
-def _frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of ``model`` in eval mode that no optimiser moves (the starting network)."""
-    import copy
-
-    start = copy.deepcopy(model).eval()
-    start.requires_grad_(False)
-    return start
-
-
-def _train_step(model, optimizer, batch, config: TrainConfig, device, start=None) -> tuple[float, dict]:
+def _train_step(model, optimizer, batch, config: TrainConfig, device) -> tuple[float, dict]:
     model.train()
     if config.freeze_bn:  # statistics kept; the BatchNorms' scale and shift still learn
         for module in model.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.eval()
     with _autocast(config, device):
-        loss, parts = _loss(model, batch, config, device, start)
+        loss, parts = _loss(model, batch, config, device)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if config.grad_clip:
@@ -197,19 +187,12 @@ def _train_step(model, optimizer, batch, config: TrainConfig, device, start=None
     return float(loss.detach()), parts
 
 
-def _loss(model, batch, config: TrainConfig, device, start=None) -> tuple[torch.Tensor, dict]:
-    """The batch's loss and its named parts; ``start``: the starting network (``keep_start``)."""
+def _loss(model, batch, config: TrainConfig, device) -> tuple[torch.Tensor, dict]:
     if config.task == "seg":
-        inputs = batch["input"].to(device)
-        logits = model(inputs).float()
+        logits = model(batch["input"].to(device)).float()
         target = batch["mask"].to(device)
         loss = losses.segmentation_loss(logits, target, config.loss, config.pos_weight, config.focal_gamma)
-        if start is None:
-            return loss, {}
-        with torch.no_grad():
-            start_logits = start(inputs).float()
-        keep = losses.keep_outside_text(logits, start_logits, target)
-        return loss + config.keep_start * keep, {"keep_start": float(keep.detach())}
+        return loss, {}
     hole, clean = batch["hole"].to(device), batch["clean"].to(device)
     output = model(clean * (1.0 - hole), hole).float()
     weights = {

@@ -45,17 +45,6 @@ def segmentation_loss(logits, target, parts: str, pos_weight: float = 1.0, gamma
     return total
 
 
-def keep_outside_text(logits, start_logits, target, margin: int = 3):
-    """BCE of ``logits`` against the starting network's probability, away from the text: pixels
-    more than ``margin`` px from a true text pixel (``target`` > 0.5). What the starting network
-    did not mark there (art, screentone, hair) a tuned network should not start marking; the
-    text itself is left to the labels. All ``(B, 1, H, W)``; returns the scalar mean."""
-    near_text = F.max_pool2d((target > 0.5).float(), 2 * margin + 1, stride=1, padding=margin)
-    away = 1.0 - near_text
-    pixels = F.binary_cross_entropy_with_logits(logits, torch.sigmoid(start_logits), reduction="none")
-    return (pixels * away).sum() / away.sum().clamp_min(1.0)
-
-
 def total_variation(image: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
     """Mean absolute neighbour difference of ``image`` ``(B, C, H, W)`` where ``region`` ``(B, 1, H, W)``."""
     dx = (image[..., :, 1:] - image[..., :, :-1]).abs() * region[..., :, 1:]
