@@ -8,10 +8,11 @@ grouped into blocks (glyphs within ``GAP`` of each other), and
 - a block the detector confirms (``CONFIRM`` of its pixels inside a line) is text, and so are
   the lines it touches, whole: "!!", a dakuten, a dash the network skipped come with their word;
 - a block only the network finds is text when it reads as lettering on its own: several glyphs
-  (``MIN_GLYPHS`` components) on flat paper; a lone blob or marks over art (an eye, a button)
+  (``MIN_GLYPHS`` components) on flat paper, or marks alone in the middle of a rounded balloon
+  ("!?", an ellipsis: ``_alone_in_balloon``); a lone blob or marks over art (an eye, a button)
   are left;
-- a block of nothing but big solid dots (``DOT``) is art (a snowman's buttons, which the detector
-  may take for a line), never punctuation, whose dots are a few px;
+- a block that is mostly big solid dots of ink (``DOT``) is art (a snowman's buttons, which the
+  detector may take for a line), never punctuation, whose dots are a few px;
 - a line only the detector finds is text when it lies on flat paper (a balloon) and the
   detector is sure of it (``LINE_SCORE``); lines over art are left.
 
@@ -242,7 +243,7 @@ def _alone_in_balloon(balloons, labels: np.ndarray, index: int, stat: np.ndarray
 def _holes(region: np.ndarray) -> np.ndarray:
     """The pixels ``region`` ``(h, w)`` bool encloses (not reachable from the box's edge)."""
     outside = np.pad(~region, 1, constant_values=True).view(np.uint8)
-    count, parts = cv2.connectedComponents(outside, connectivity=8)
+    _, parts = cv2.connectedComponents(outside, connectivity=8)
     return (parts[1:-1, 1:-1] != parts[0, 0]) & ~region
 
 
@@ -253,10 +254,9 @@ def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
     its area, convex (hull filled to 90%), about as wide as high (0.75) and filling 65% of its
     box (a disc: 79%); a bold glyph that the network marked as a blob still has strokes and
     counters in its ink."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    stats = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)[2][1:]
     dots = 0
-    for index in range(1, count):
-        x, y, w, h, area = stats[index]
+    for x, y, w, h, area in stats:
         if max(w, h) < size or min(w, h) < 0.75 * max(w, h) or area < 0.6 * w * h:
             continue
         box = gray[y : y + h, x : x + w]
@@ -265,7 +265,7 @@ def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
         if blob_count < 2:
             continue
         largest = 1 + int(np.argmax(blob_stats[1:, 4]))
-        bx, by, bw, bh, blob_area = blob_stats[largest]
+        _, _, bw, bh, blob_area = blob_stats[largest]
         points = cv2.findNonZero((blobs == largest).astype(np.uint8))
         hull = cv2.contourArea(cv2.convexHull(points))
         if (
@@ -276,7 +276,7 @@ def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
             and max(bw, bh) >= size
         ):
             dots += area
-    return dots >= DOT_SHARE * stats[1:, 4].sum()
+    return dots > 0 and dots >= DOT_SHARE * stats[:, 4].sum()
 
 
 def _on_paper(gray: np.ndarray, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
