@@ -254,6 +254,8 @@ def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
     its area, convex (hull filled to 90%), about as wide as high (0.75) and filling 65% of its
     box (a disc: 79%); a bold glyph that the network marked as a blob still has strokes and
     counters in its ink."""
+    if max(mask.shape) < size:
+        return False  # no room for one such dot
     stats = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)[2][1:]
     dots = 0
     for x, y, w, h, area in stats:
