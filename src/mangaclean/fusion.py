@@ -212,11 +212,8 @@ def _alone_in_balloon(balloons, labels: np.ndarray, index: int, stat: np.ndarray
     region (its holes) must be the block's."""
     _, light, light_stats, _ = balloons
     x, y, w, h, _ = stat
-    pad = 2 * RING + 2
-    y0, x0 = max(y - pad, 0), max(x - pad, 0)
-    window = (slice(y0, min(y + h + pad, light.shape[0])), slice(x0, min(x + w + pad, light.shape[1])))
-    mine = labels[window] == index
-    ring = grow(mine, 2 * RING) & ~grow(mine, RING)
+    window, mine, ring = _ring(labels, index, stat)
+    y0, x0 = window[0].start, window[1].start
     around = light[window][ring]
     region = int(np.bincount(around).argmax()) if around.size else 0
     if region == 0 or (around == region).mean() < PAPER_SHARE:
@@ -281,15 +278,21 @@ def _drawn_dots(gray: np.ndarray, mask: np.ndarray, size: float) -> bool:
     return dots > 0 and dots >= DOT_SHARE * stats[:, 4].sum()
 
 
-def _on_paper(gray: np.ndarray, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
-    """Whether the ring just outside component ``index`` of ``labels`` is paper: one flat tone,
-    light (or black, for white lettering), not a coloured or grey area of the art."""
+def _ring(labels: np.ndarray, index: int, stat: np.ndarray):
+    """Component ``index`` of ``labels`` (``stat``: its stats row) in a window around it: (the
+    window, its pixels there ``(h, w)`` bool, the ring RING to 2 * RING px outside them)."""
     x, y, w, h, _ = stat
     pad = 2 * RING + 2
     y0, x0 = max(y - pad, 0), max(x - pad, 0)
-    window = (slice(y0, min(y + h + pad, gray.shape[0])), slice(x0, min(x + w + pad, gray.shape[1])))
+    window = (slice(y0, min(y + h + pad, labels.shape[0])), slice(x0, min(x + w + pad, labels.shape[1])))
     mine = labels[window] == index
-    ring = grow(mine, 2 * RING) & ~grow(mine, RING)
+    return window, mine, grow(mine, 2 * RING) & ~grow(mine, RING)
+
+
+def _on_paper(gray: np.ndarray, labels: np.ndarray, index: int, stat: np.ndarray) -> bool:
+    """Whether the ring just outside component ``index`` of ``labels`` is paper: one flat tone,
+    light (or black, for white lettering), not a coloured or grey area of the art."""
+    window, _, ring = _ring(labels, index, stat)
     values = gray[window][ring]
     if not ring.any() or not is_flat(values, PAPER_SHARE):
         return False
