@@ -22,13 +22,13 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from runner import CLI
+
 FONT = Path("/usr/share/fonts/truetype/kouzan-mouhitsu/kouzan-mouhitsu-gyosho.ttf")
 TRAIN_SEED, TEST_SEED = 101, 202
-CLI = [sys.executable, "-m", "mangaclean.cli"]
 
 
 def series_config(font_dir: str):
@@ -103,24 +103,6 @@ def learn(out: Path, pairs: int, minutes: float | None) -> None:
     (out / f"model{pairs}" / "cost.json").write_text(json.dumps(record, indent=2))
 
 
-def _eval(images: Path | None, masks: Path | None, segmenters: list[str]) -> list[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [
-            *CLI,
-            "eval",
-            "masks",
-            "--segmenter",
-            ",".join(segmenters),
-            "--json",
-            f"{tmp}/r.json",
-            "-q",
-        ]
-        if images is not None:
-            command += ["--images", str(images), "--masks", str(masks)]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        return json.loads(Path(f"{tmp}/r.json").read_text())["masks"]
-
-
 def _learned(model_dir: Path) -> dict:
     """Pages, steps and training minutes of a learn run, from its report and its training state."""
     import torch
@@ -133,8 +115,10 @@ def _learned(model_dir: Path) -> dict:
 def score(out: Path, pair_counts: list[int], json_path: Path | None) -> None:
     models = [str(out / f"model{n}") for n in pair_counts]
     keep = ("segmenter", "pages", "precision", "recall", "f1", "tolerant_f1")
-    series = _eval(out / "test" / "raw", out / "test" / "mask", ["auto", *models])
-    real = _eval(None, None, ["auto", *models])
+    from runner import eval_json
+
+    series = eval_json("masks", ["auto", *models], out / "test" / "raw", out / "test" / "mask")
+    real = eval_json("masks", ["auto", *models])
     rows = []
     for n, name, s, r in zip([0, *pair_counts], ["default", *models], series, real, strict=True):
         learned = _learned(Path(name)) if n else {}

@@ -29,9 +29,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from runner import CLI
+
 VARIANTS = ("seg_mnv2_x2_original", "seg_xception_slim", "seg_mnv2_light")
 RECIPE = "recipes/seg_select_cpu.yaml"
-CLI = [sys.executable, "-m", "mangaclean.cli"]
 PAGE = Path(__file__).resolve().parents[1] / "src" / "mangaclean" / "samples" / "sample_01.png"  # 827x1170
 CALIBRATION_SEED = 777  # the shipped int8's calibration pages (synthetic)
 FP32_EVERY = 4  # fp32 runs (slow for the wide networks) score every 4th real-dev page
@@ -120,19 +121,19 @@ def export(run: Path, variant: str, models: Path, calibration: Path) -> tuple[Pa
 def _eval(kind: str, segmenters: list[str], every: int = 1) -> list[dict]:
     """``mangaclean eval KIND`` of ``segmenters`` on real-dev; masks: every ``every``-th page only
     (links to them in a temporary folder), for the slow fp32 runs."""
+    from runner import eval_json
+
     from mangaclean.eval.data_paths import TEXTMASKS, default_data_root, image_files
 
+    if every == 1:
+        return eval_json(kind, segmenters, show=True)
     with tempfile.TemporaryDirectory() as tmp:
-        command = [*CLI, "eval", kind, "--segmenter", ",".join(segmenters), "--json", f"{tmp}/r.json", "-q"]
-        if every > 1:
-            root = default_data_root() / TEXTMASKS
-            for part in ("images", "masks"):
-                (Path(tmp) / part).mkdir()
-                for path in image_files(root / part)[::every]:
-                    (Path(tmp) / part / path.name).symlink_to(path)
-            command += ["--images", f"{tmp}/images", "--masks", f"{tmp}/masks"]
-        subprocess.run(command, check=True)
-        return json.loads(Path(f"{tmp}/r.json").read_text())[kind]
+        root = default_data_root() / TEXTMASKS
+        for part in ("images", "masks"):
+            (Path(tmp) / part).mkdir()
+            for path in image_files(root / part)[::every]:
+                (Path(tmp) / part / path.name).symlink_to(path)
+        return eval_json(kind, segmenters, Path(tmp) / "images", Path(tmp) / "masks", show=True)
 
 
 def _bench(labelled: dict[str, str]) -> dict[str, float]:

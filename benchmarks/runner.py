@@ -18,10 +18,30 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("measure_worker.py")
+CLI = [sys.executable, "-m", "mangaclean.cli"]
 
 SEG_SIZE = (1216, 1728)
 CALIBRATION_PAGES = 6
 INPAINT_SIZE = (512, 512)
+
+
+def eval_json(
+    kind: str,
+    segmenters: list[str],
+    images: Path | None = None,
+    masks: Path | None = None,
+    show: bool = False,
+) -> list[dict]:
+    """``mangaclean eval KIND`` of ``segmenters`` (on real-dev, or on ``images`` with their true
+    ``masks``), one row per segmenter as its ``--json`` gives them; ``show``: its table on stdout."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [*CLI, "eval", kind, "--segmenter", ",".join(segmenters), "--json", f"{tmp}/r.json", "-q"]
+        if images is not None:
+            command += ["--images", str(images), "--masks", str(masks)]
+        subprocess.run(command, check=True, stdout=None if show else subprocess.DEVNULL)
+        return json.loads(Path(f"{tmp}/r.json").read_text())[kind]
 
 
 def cpu_name() -> str:
