@@ -47,13 +47,13 @@ def text_gray(page: np.ndarray) -> np.ndarray:
     if page.ndim == 2:
         return page
     out = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
-    rows = max(1, CHUNK_PIXELS // max(page.shape[1], 1))
-    if _is_grey(page, rows):
+    if is_grey(page):
         return out
     papers = paper_colours(page)
     if len(papers) == 0:
         return out
     step, base = _chroma_tables(papers)
+    rows = _chunk_rows(page)
     for y in range(0, page.shape[0], rows):
         _darken(page[y : y + rows], out[y : y + rows], step, base)
     return out
@@ -61,17 +61,20 @@ def text_gray(page: np.ndarray) -> np.ndarray:
 
 def is_grey(page: np.ndarray) -> bool:
     """Whether a page ``(H, W)`` / ``(H, W, 3)`` uint8 is grey: one channel, or three equal ones
-    (a scan stored as RGB, whose luma is then exactly its value)."""
-    return page.ndim == 2 or _is_grey(page, max(1, CHUNK_PIXELS // max(page.shape[1], 1)))
-
-
-def _is_grey(page: np.ndarray, rows: int) -> bool:
-    """Whether an RGB page ``(H, W, 3)`` uint8 is grey (a scan stored as RGB: every pixel's
-    saturation 0), looked at ``rows`` rows at a time; a colour page stops at its first colour chunk."""
+    (a scan stored as RGB: every pixel's saturation 0, so its luma is exactly its value), looked
+    at in chunks of rows; a colour page stops at its first colour chunk."""
+    if page.ndim == 2:
+        return True
+    rows = _chunk_rows(page)
     for y in range(0, page.shape[0], rows):
         if cv2.countNonZero(cv2.cvtColor(page[y : y + rows], cv2.COLOR_RGB2HSV)[..., 1]):
             return False
     return True
+
+
+def _chunk_rows(page: np.ndarray) -> int:
+    """Rows of ``page`` in one chunk of about CHUNK_PIXELS pixels."""
+    return max(1, CHUNK_PIXELS // max(page.shape[1], 1))
 
 
 def _chroma_tables(papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
